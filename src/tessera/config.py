@@ -1,0 +1,196 @@
+"""Configuration from environment variables and an optional ``.env`` file.
+
+Names and defaults are Directus's, so an existing Directus ``.env`` mostly works
+as is. A bad value stops start-up with :class:`ConfigError`, whose message is one
+line naming the variable and what it expected.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import quote
+
+from pydantic import ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+log = logging.getLogger("tessera.config")
+
+LOG_LEVELS = {
+    "fatal": logging.CRITICAL,
+    "error": logging.ERROR,
+    "warn": logging.WARNING,
+    "info": logging.INFO,
+    "debug": logging.DEBUG,
+    "trace": logging.DEBUG,
+    "silent": logging.CRITICAL + 10,
+}
+
+# What each variable expects, as the one line a person reads when it is wrong.
+EXPECTED: dict[str, str] = {
+    "DB_CLIENT": "one of 'sqlite3', 'pg', 'postgres', 'postgresql'",
+    "DB_PORT": "a port number from 1 to 65535",
+    "PORT": "a port number from 1 to 65535",
+    "QUERY_LIMIT_DEFAULT": "a whole number of at least 1",
+    "QUERY_LIMIT_MAX": "a whole number of at least 1, or -1 for no cap",
+    "MCP_ENABLED": "true or false",
+    "LOG_LEVEL": "one of " + ", ".join(LOG_LEVELS),
+    "DB_CONNECTION_STRING": "a postgresql:// URL",
+    "ADMIN_EMAIL": "an email address",
+    "DB_EXCLUDE_TABLES": "a comma-separated list of table names",
+    "SCHEMA_CACHE_TTL": "a number of seconds, 0 or more",
+}
+
+
+class ConfigError(Exception):
+    """A configuration value is unusable; the message is meant to be printed as is."""
+
+
+class Settings(BaseSettings):
+    """Every setting Tessera reads, by its environment variable's name."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+    )
+
+    db_client: Literal["sqlite3", "pg", "postgres", "postgresql"] = "sqlite3"
+    db_filename: str = "./data/tessera.db"
+    db_host: str = "127.0.0.1"
+    db_port: int = 5432
+    db_database: str = "tessera"
+    db_user: str = "postgres"
+    db_password: str = ""
+    db_connection_string: str | None = None
+    db_exclude_tables: str = "spatial_ref_sys,sysdiagrams"
+
+    secret: str | None = None
+    public_url: str = "/"
+    host: str = "0.0.0.0"
+    port: int = 8055
+
+    admin_email: str = "admin@example.com"
+    admin_password: str | None = None
+    admin_token: str | None = None
+
+    query_limit_default: int = 100
+    query_limit_max: int = -1
+    mcp_enabled: bool = True
+    log_level: str = "info"
+
+    @field_validator("db_port", "port")
+    @classmethod
+    def _port(cls, value: int) -> int:
+        if not 1 <= value <= 65535:
+            raise ValueError("out of range")
+        return value
+
+    @field_validator("query_limit_default")
+    @classmethod
+    def _limit_default(cls, value: int) -> int:
+        if value < 1:
+            raise ValueError("must be at least 1")
+        return value
+
+    @field_validator("query_limit_max")
+    @classmethod
+    def _limit_max(cls, value: int) -> int:
+        if value != -1 and value < 1:
+            raise ValueError("must be at least 1 or -1")
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _log_level(cls, value: str) -> str:
+        if value.lower() not in LOG_LEVELS:
+            raise ValueError("unknown level")
+        return value.lower()
+
+    @field_validator("db_connection_string")
+    @classmethod
+    def _connection_string(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("postgres://", "postgresql://", "postgresql+psycopg://")):
+            raise ValueError("not a postgresql URL")
+        return value or None
+
+    @field_validator("admin_email")
+    @classmethod
+    def _email(cls, value: str) -> str:
+        if "@" not in value or value.startswith("@") or value.endswith("@"):
+            raise ValueError("not an email")
+        return value
+
+    @model_validator(mode="after")
+    def _normalise(self) -> Settings:
+        if self.db_client in ("postgres", "postgresql"):
+            self.db_client = "pg"
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.db_client == "sqlite3"
+
+    @property
+    def database_url(self) -> str:
+        """The SQLAlchemy URL for the configured database."""
+        if self.is_sqlite:
+            return f"sqlite+pysqlite:///{self.db_filename}"
+        if self.db_connection_string:
+            scheme, rest = self.db_connection_string.split("://", 1)
+            return f"postgresql+psycopg://{rest}"
+        auth = quote(self.db_user, safe="")
+        if self.db_password:
+            auth += ":" + quote(self.db_password, safe="")
+        return f"postgresql+psycopg://{auth}@{self.db_host}:{self.db_port}/{self.db_database}"
+
+    @property
+    def query_limit_cap(self) -> int | None:
+        """``QUERY_LIMIT_MAX`` as a number, or None when there is no cap."""
+        return None if self.query_limit_max == -1 else self.query_limit_max
+
+    @property
+    def excluded_tables(self) -> frozenset[str]:
+        return frozenset(t.strip() for t in self.db_exclude_tables.split(",") if t.strip())
+
+    @property
+    def secret_path(self) -> Path:
+        """Where a generated SECRET is kept: beside the SQLite file, or in ./data for PostgreSQL."""
+        if self.is_sqlite:
+            return Path(self.db_filename + ".secret")
+        return Path("data") / f"{self.db_database}.secret"
+
+
+def load_settings(env_file: str | os.PathLike[str] | None = ".env", **overrides: Any) -> Settings:
+    """Read the settings, raising :class:`ConfigError` with one clear line when one is bad."""
+    try:
+        return Settings(_env_file=env_file, **overrides)  # type: ignore[call-arg]
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = str(first["loc"][0]).upper() if first["loc"] else "configuration"
+        got = first.get("input")
+        expected = EXPECTED.get(name, first["msg"])
+        raise ConfigError(f"{name} must be {expected} (got {got!r})") from None
+
+
+def ensure_secret(settings: Settings) -> str:
+    """Return SECRET, generating and persisting one on first run when it is unset."""
+    if settings.secret:
+        return settings.secret
+    path = settings.secret_path
+    if path.exists():
+        settings.secret = path.read_text().strip()
+        return settings.secret
+    path.parent.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(value + "\n")
+    log.warning(
+        "SECRET is not set: generated one and saved it in %s. Set SECRET to the same value "
+        "on every instance that serves this database.",
+        path,
+    )
+    settings.secret = value
+    return value

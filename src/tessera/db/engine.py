@@ -1,0 +1,122 @@
+"""The database handle: one SQLAlchemy engine, with transactions that behave.
+
+SQLite's Python driver does not issue BEGIN before DDL, so DDL would escape the
+transaction it was written in. We take over transaction control: the driver runs
+in autocommit mode and we issue ``BEGIN`` (reads) or ``BEGIN IMMEDIATE`` (writes)
+ourselves, so DDL and the metadata rows that describe it commit or roll back
+together. On PostgreSQL DDL is transactional already.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
+
+from tessera.errors import InvalidForeignKeyError
+
+SQLITE_BUSY_TIMEOUT_MS = 5000
+
+
+class Database:
+    """The engine plus the transaction shapes every service uses."""
+
+    def __init__(self, url: str, *, pool_size: int = 5, max_overflow: int = 10) -> None:
+        parsed = make_url(url)
+        self.url = parsed
+        self.dialect_name = parsed.get_backend_name()
+        if self.is_sqlite:
+            database = parsed.database or ""
+            if database and database != ":memory:":
+                Path(database).parent.mkdir(parents=True, exist_ok=True)
+            self.engine: Engine = create_engine(parsed)
+            _configure_sqlite(self.engine)
+        else:
+            self.engine = create_engine(
+                parsed, pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=True
+            )
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.dialect_name == "sqlite"
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.dialect_name == "postgresql"
+
+    @contextlib.contextmanager
+    def read(self) -> Iterator[Connection]:
+        """A connection in a read transaction (a consistent snapshot on both databases)."""
+        with self.engine.connect() as conn, conn.begin():
+            yield conn
+
+    @contextlib.contextmanager
+    def write(self) -> Iterator[Connection]:
+        """A connection in a write transaction: committed on success, rolled back on error.
+
+        On SQLite the write lock is taken at BEGIN, so two writers queue on the busy
+        timeout instead of failing with "database is locked" half-way through.
+        """
+        with self.engine.connect() as conn:
+            conn = conn.execution_options(tessera_write=True)
+            with conn.begin():
+                yield conn
+
+    @contextlib.contextmanager
+    def schema_change(self) -> Iterator[Connection]:
+        """A write transaction for DDL.
+
+        SQLite can only alter most columns by rebuilding the table; the rebuild drops
+        and recreates it, which with foreign keys on would cascade into child rows.
+        SQLite's documented procedure is to turn foreign-key enforcement off for the
+        transaction (it cannot change inside one) and check every key before commit.
+        """
+        if not self.is_sqlite:
+            with self.write() as conn:
+                yield conn
+            return
+        with self.engine.connect() as conn:
+            raw = conn.connection.dbapi_connection
+            assert raw is not None
+            raw.execute("PRAGMA foreign_keys=OFF")  # on the driver: no SQLAlchemy autobegin
+            try:
+                conn = conn.execution_options(tessera_write=True)
+                with conn.begin():
+                    yield conn
+                    broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        table, rowid, parent = broken[0][0], broken[0][1], broken[0][2]
+                        raise InvalidForeignKeyError(
+                            f'Row {rowid} of "{table}" points at a missing row of "{parent}".',
+                            collection=table,
+                        )
+            finally:
+                raw.execute("PRAGMA foreign_keys=ON")
+
+    def scalar(self, sql: str, **params: Any) -> Any:
+        with self.read() as conn:
+            return conn.execute(text(sql), params).scalar()
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None  # we send BEGIN ourselves, see module docstring
+        cursor = dbapi_conn.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        immediate = conn.get_execution_options().get("tessera_write", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")

@@ -1,0 +1,147 @@
+"""Shared fixtures: a real database per test, SQLite or PostgreSQL.
+
+The backend is chosen by ``TESSERA_TEST_DATABASE_URL``: unset means SQLite files
+in a temporary directory; a ``postgresql://`` URL (a server login able to create
+databases) means every test gets its own PostgreSQL database. Migrated databases
+are cloned from a template made once per run, so a test starts in milliseconds.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
+
+from tessera.config import Settings, load_settings
+from tessera.db import Database
+from tessera.db.migrations import migrate
+
+PG_URL = os.environ.get("TESSERA_TEST_DATABASE_URL", "")
+BACKEND = "postgresql" if PG_URL else "sqlite"
+_counter = itertools.count()
+
+
+def pytest_report_header() -> str:
+    return f"tessera test backend: {BACKEND}"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.get_closest_marker("sqlite_only") and BACKEND != "sqlite":
+            item.add_marker(pytest.mark.skip(reason="SQLite-only behaviour; backend is PostgreSQL"))
+        if item.get_closest_marker("postgres_only") and BACKEND != "postgresql":
+            if os.environ.get("CI") == "true":
+                raise pytest.UsageError(
+                    "CI must run the PostgreSQL tests: set TESSERA_TEST_DATABASE_URL"
+                )
+            item.add_marker(pytest.mark.skip(reason="set TESSERA_TEST_DATABASE_URL to run"))
+
+
+def _pg_admin() -> sa.Engine:
+    url = make_url(PG_URL).set(drivername="postgresql+psycopg")
+    return sa.create_engine(url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+
+
+def _pg_url(name: str) -> str:
+    url = make_url(PG_URL).set(drivername="postgresql+psycopg", database=name)
+    return url.render_as_string(hide_password=False)
+
+
+class DatabaseFactory:
+    """Makes fresh databases for one test and removes them afterwards."""
+
+    def __init__(self, tmp: Path, template: str) -> None:
+        self.tmp = tmp
+        self.template = template
+        self.made: list[tuple[str, Database | None]] = []
+
+    def empty_url(self) -> str:
+        """The URL of a new database with nothing in it."""
+        return self._new(template=None)
+
+    def migrated_url(self) -> str:
+        """The URL of a new database with the system tables in place (not bootstrapped)."""
+        return self._new(template=self.template)
+
+    def _new(self, template: str | None) -> str:
+        n = next(_counter)
+        if BACKEND == "sqlite":
+            path = self.tmp / f"db{n}.db"
+            if template:
+                shutil.copy(template, path)
+            url = f"sqlite+pysqlite:///{path}"
+            self.made.append((url, None))
+            return url
+        name = f"tessera_t{os.getpid()}_{n}"
+        with _pg_admin().connect() as conn:
+            source = f' TEMPLATE "{template}"' if template else ""
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"{source}')
+        url = _pg_url(name)
+        self.made.append((url, None))
+        return url
+
+    def settings_env(self, url: str) -> dict[str, str]:
+        """Environment variables that point Tessera at ``url``."""
+        parsed = make_url(url)
+        if BACKEND == "sqlite":
+            return {"DB_CLIENT": "sqlite3", "DB_FILENAME": str(parsed.database)}
+        plain = parsed.set(drivername="postgresql").render_as_string(hide_password=False)
+        return {"DB_CLIENT": "pg", "DB_CONNECTION_STRING": plain}
+
+    def cleanup(self) -> None:
+        if BACKEND != "postgresql":
+            return
+        with _pg_admin().connect() as conn:
+            for url, _ in self.made:
+                name = make_url(url).database
+                conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def _template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    if BACKEND == "sqlite":
+        path = tmp_path_factory.mktemp("template") / "template.db"
+        db = Database(f"sqlite+pysqlite:///{path}")
+        migrate(db)
+        db.dispose()  # the last connection to close folds the WAL back into the file
+        yield str(path)
+        return
+    name = f"tessera_tpl_{os.getpid()}"
+    with _pg_admin().connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    db = Database(_pg_url(name))
+    migrate(db)
+    db.dispose()
+    yield name
+    with _pg_admin().connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def databases(tmp_path: Path, _template: str) -> Iterator[DatabaseFactory]:
+    factory = DatabaseFactory(tmp_path, _template)
+    yield factory
+    factory.cleanup()
+
+
+@pytest.fixture
+def db(databases: DatabaseFactory) -> Iterator[Database]:
+    """A migrated database of the backend under test, all to this test."""
+    database = Database(databases.migrated_url())
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def settings(databases: DatabaseFactory, tmp_path: Path) -> Settings:
+    """Settings pointing at a fresh, empty database, with no .env file read."""
+    env = databases.settings_env(databases.empty_url())
+    overrides = {key.lower(): value for key, value in env.items()}
+    return load_settings(env_file=None, secret="test-secret", **overrides)
