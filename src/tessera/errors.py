@@ -41,7 +41,7 @@ class InvalidPayloadError(TesseraError):
     status = 400
 
     def __init__(self, reason: str, **ext: Any) -> None:
-        super().__init__(f"Invalid payload. {reason}", reason=reason, **ext)
+        super().__init__(f"Invalid payload. {reason}.", reason=reason, **ext)
 
 
 class InvalidQueryError(TesseraError):
@@ -49,7 +49,7 @@ class InvalidQueryError(TesseraError):
     status = 400
 
     def __init__(self, reason: str, **ext: Any) -> None:
-        super().__init__(f"Invalid query. {reason}", reason=reason, **ext)
+        super().__init__(f"Invalid query. {reason}.", reason=reason, **ext)
 
 
 class RecordNotUniqueError(TesseraError):

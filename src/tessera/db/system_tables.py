@@ -269,7 +269,9 @@ directus_settings = sa.Table(
     sa.Column("mcp_oauth_enabled", sa.Boolean(), nullable=False, server_default=sa.false()),
     sa.Column("mcp_oauth_dcr_enabled", sa.Boolean(), nullable=False, server_default=sa.false()),
     sa.Column("mcp_oauth_cimd_enabled", sa.Boolean(), nullable=False, server_default=sa.false()),
-    sa.Column("default_save_action", sa.String(255), nullable=False, server_default="save-and-quit"),
+    sa.Column(
+        "default_save_action", sa.String(255), nullable=False, server_default="save-and-quit"
+    ),
 )
 
 directus_sessions = sa.Table(
@@ -349,9 +351,7 @@ directus_operations = sa.Table(
     sa.Column("options", sa.JSON()),
     sa.Column("resolve", UUID, sa.ForeignKey("directus_operations.id"), unique=True),
     sa.Column("reject", UUID, sa.ForeignKey("directus_operations.id"), unique=True),
-    sa.Column(
-        "flow", UUID, sa.ForeignKey("directus_flows.id", ondelete="CASCADE"), nullable=False
-    ),
+    sa.Column("flow", UUID, sa.ForeignKey("directus_flows.id", ondelete="CASCADE"), nullable=False),
     sa.Column("date_created", DATETIME, server_default=NOW),
     sa.Column("user_created", UUID, sa.ForeignKey("directus_users.id", ondelete="SET NULL")),
 )

@@ -1,0 +1,267 @@
+"""The schema overview: collections, fields and relations, merged from the database and the
+``directus_*`` metadata rows, built once and cached.
+
+A schema change bumps ``tessera_schema_version`` in the same transaction as its
+DDL, and every request compares that counter with the cached one, so a second
+process serving the same database rebuilds on its next request. On SQLite the
+file's own ``schema_version`` is part of the key as well, so a table created by
+hand appears without anyone clearing a cache.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import Connection
+
+from tessera.db.engine import Database
+from tessera.db.system_tables import (
+    directus_collections,
+    directus_fields,
+    directus_relations,
+    tessera_schema_version,
+)
+from tessera.schema.introspect import Column, ForeignKey, Table, inspect_tables
+from tessera.schema.types import ALIAS_SPECIALS, effective_type
+
+SYSTEM_PREFIX = "directus_"
+
+
+@dataclass
+class FieldInfo:
+    collection: str
+    field: str
+    type: str
+    schema: Column | None
+    meta: dict[str, Any] | None
+
+    @property
+    def special(self) -> list[str]:
+        return list((self.meta or {}).get("special") or [])
+
+    @property
+    def is_alias(self) -> bool:
+        return self.schema is None
+
+    def to_api(self) -> dict[str, Any]:
+        return {
+            "collection": self.collection,
+            "field": self.field,
+            "type": self.type,
+            "meta": self.meta,
+            "schema": self.schema.to_api() if self.schema else None,
+        }
+
+
+@dataclass
+class CollectionInfo:
+    collection: str
+    meta: dict[str, Any] | None
+    table: Table | None
+    fields: dict[str, FieldInfo] = field(default_factory=dict)
+
+    @property
+    def system(self) -> bool:
+        return self.collection.startswith(SYSTEM_PREFIX)
+
+    @property
+    def primary(self) -> str | None:
+        return self.table.primary_key if self.table else None
+
+    @property
+    def is_folder(self) -> bool:
+        return self.table is None
+
+    def to_api(self) -> dict[str, Any]:
+        meta = self.meta
+        if self.system:
+            meta = {"collection": self.collection, **(meta or {}), "system": True}
+        return {
+            "collection": self.collection,
+            "meta": meta,
+            "schema": {"name": self.collection} if self.table else None,
+        }
+
+
+@dataclass
+class RelationInfo:
+    collection: str
+    field: str
+    related_collection: str | None
+    schema: ForeignKey | None
+    meta: dict[str, Any] | None
+
+    def to_api(self) -> dict[str, Any]:
+        return {
+            "collection": self.collection,
+            "field": self.field,
+            "related_collection": self.related_collection,
+            "schema": self.schema.to_api() if self.schema else None,
+            "meta": self.meta,
+        }
+
+
+@dataclass
+class SchemaOverview:
+    version: tuple[int, int]
+    collections: dict[str, CollectionInfo]
+    relations: list[RelationInfo]
+
+    def relation(self, collection: str, field_: str) -> RelationInfo | None:
+        for relation in self.relations:
+            if relation.collection == collection and relation.field == field_:
+                return relation
+        return None
+
+    def relations_using(self, collection: str, field_: str) -> list[RelationInfo]:
+        """Relations in which ``collection.field`` takes part, on either side."""
+        found = []
+        for rel in self.relations:
+            meta = rel.meta or {}
+            if (
+                rel.collection == collection
+                and field_
+                in (
+                    rel.field,
+                    meta.get("one_collection_field"),
+                    meta.get("sort_field"),
+                )
+            ) or (rel.related_collection == collection and meta.get("one_field") == field_):
+                found.append(rel)
+        return found
+
+
+def split_csv(value: Any) -> list[str] | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, list):
+        return [str(v) for v in value]
+    return [part.strip() for part in str(value).split(",") if part.strip()]
+
+
+def _rows(conn: Connection, table: sa.Table) -> list[dict[str, Any]]:
+    order = table.c.id if "id" in table.c else table.c.collection
+    return [dict(row._mapping) for row in conn.execute(sa.select(table).order_by(order))]
+
+
+def field_meta_from_row(row: dict[str, Any]) -> dict[str, Any]:
+    meta = dict(row)
+    meta["special"] = split_csv(meta.get("special"))
+    return meta
+
+
+def relation_meta_from_row(row: dict[str, Any]) -> dict[str, Any]:
+    meta = dict(row)
+    meta["one_allowed_collections"] = split_csv(meta.get("one_allowed_collections"))
+    return meta
+
+
+def build_overview(conn: Connection, excluded: frozenset[str] = frozenset()) -> SchemaOverview:
+    """Build the overview from scratch, inside the caller's transaction."""
+    version = read_version(conn)
+    tables = inspect_tables(conn, excluded)
+    collections: dict[str, CollectionInfo] = {
+        name: CollectionInfo(name, None, table) for name, table in tables.items()
+    }
+    for row in _rows(conn, directus_collections):
+        name = row["collection"]
+        if name in collections:
+            collections[name].meta = row
+        elif not name.startswith(SYSTEM_PREFIX):
+            collections[name] = CollectionInfo(name, row, None)  # a folder
+
+    metas: dict[tuple[str, str], dict[str, Any]] = {}
+    for row in _rows(conn, directus_fields):
+        metas[(row["collection"], row["field"])] = field_meta_from_row(row)
+
+    for collection in collections.values():
+        if collection.table:
+            for column in collection.table.columns.values():
+                meta = metas.pop((collection.collection, column.name), None)
+                special = (meta or {}).get("special") or []
+                collection.fields[column.name] = FieldInfo(
+                    collection.collection,
+                    column.name,
+                    effective_type(column.field_type, special),
+                    column,
+                    meta,
+                )
+    for (name, field_name), meta in metas.items():
+        special = meta.get("special") or []
+        if name in collections and any(flag in ALIAS_SPECIALS for flag in special):
+            collections[name].fields[field_name] = FieldInfo(name, field_name, "alias", None, meta)
+
+    relations = _relations(conn, collections)
+    return SchemaOverview(version, collections, relations)
+
+
+def _relations(conn: Connection, collections: dict[str, CollectionInfo]) -> list[RelationInfo]:
+    found: dict[tuple[str, str], RelationInfo] = {}
+    for collection in collections.values():
+        if collection.table is None:
+            continue
+        for column, fk in collection.table.foreign_keys.items():
+            found[(collection.collection, column)] = RelationInfo(
+                collection.collection, column, fk.foreign_key_table, fk, None
+            )
+    for row in _rows(conn, directus_relations):
+        key = (row["many_collection"], row["many_field"])
+        meta = relation_meta_from_row(row)
+        if key in found:
+            found[key].meta = meta
+        else:
+            found[key] = RelationInfo(key[0], key[1], row["one_collection"], None, meta)
+    return list(found.values())
+
+
+def read_version(conn: Connection) -> tuple[int, int]:
+    stored = conn.execute(
+        sa.select(tessera_schema_version.c.version).where(tessera_schema_version.c.id == 1)
+    ).scalar()
+    file_version = 0
+    if conn.dialect.name == "sqlite":
+        file_version = conn.exec_driver_sql("PRAGMA schema_version").scalar() or 0
+    return (stored or 0, file_version)
+
+
+def bump_version(conn: Connection) -> None:
+    """Mark the schema as changed, in the caller's transaction."""
+    table = tessera_schema_version
+    updated = conn.execute(
+        sa.update(table).where(table.c.id == 1).values(version=table.c.version + 1)
+    )
+    if updated.rowcount == 0:
+        conn.execute(sa.insert(table).values(id=1, version=1))
+
+
+class SchemaCache:
+    """One process's cached overview, rebuilt when the stored version moves."""
+
+    def __init__(self, db: Database, excluded: frozenset[str] = frozenset()) -> None:
+        self.db = db
+        self.excluded = excluded
+        self._overview: SchemaOverview | None = None
+        self._lock = threading.Lock()
+
+    def get(self, conn: Connection | None = None) -> SchemaOverview:
+        """The current overview; costs one small query when nothing changed."""
+        if conn is None:
+            with self.db.read() as own:
+                return self.get(own)
+        cached = self._overview
+        if cached is not None and cached.version == read_version(conn):
+            return cached
+        with self._lock:
+            overview = build_overview(conn, self.excluded)
+            self._overview = overview
+            return overview
+
+    def load(self, conn: Connection) -> SchemaOverview:
+        """A fresh overview inside a schema-changing transaction (never cached)."""
+        return build_overview(conn, self.excluded)
+
+    def clear(self) -> None:
+        self._overview = None

@@ -1,0 +1,1 @@
+"""Services: the single place each rule lives, called by every door."""
