@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from sqlalchemy import Connection
@@ -23,6 +23,7 @@ class SchemaContext:
     db: Database
     cache: SchemaCache
     accountability: Accountability | None = None
+    _conn: Connection | None = field(default=None, init=False, repr=False)
 
     def overview(self) -> SchemaOverview:
         require_admin(self.accountability)
@@ -30,7 +31,11 @@ class SchemaContext:
 
     @contextlib.contextmanager
     def change(self) -> Iterator[tuple[Connection, SchemaOverview]]:
+        """One schema change; inside :meth:`transaction` it joins the open transaction."""
         require_admin(self.accountability)
+        if self._conn is not None:
+            yield self._conn, self.cache.load(self._conn)
+            return
         try:
             with self.db.schema_change() as conn:
                 yield conn, self.cache.load(conn)
@@ -42,3 +47,13 @@ class SchemaContext:
             raise translated from exc
         finally:
             self.cache.clear()
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Run several changes as one: all of them commit, or none does."""
+        with self.change() as (conn, _overview):
+            self._conn = conn
+            try:
+                yield
+            finally:
+                self._conn = None
