@@ -27,6 +27,8 @@ class SchemaContext:
 
     def overview(self) -> SchemaOverview:
         require_admin(self.accountability)
+        if self._conn is not None:
+            return self.cache.load(self._conn)
         return self.cache.get()
 
     @contextlib.contextmanager
