@@ -93,7 +93,7 @@ class CollectionsService:
             sort = 0
             for field_name, _spec, meta in prepared:
                 if meta is not None:
-                    if meta.get("sort") is None and not meta.get("group"):
+                    if "sort" not in meta and not meta.get("group"):
                         sort += 1
                         meta = {**meta, "sort": sort}
                     insert_meta(conn, name, field_name, meta)
