@@ -144,7 +144,9 @@ def split_csv(value: Any) -> list[str] | None:
 
 def _rows(conn: Connection, table: sa.Table) -> list[dict[str, Any]]:
     order = table.c.id if "id" in table.c else table.c.collection
-    return [dict(row._mapping) for row in conn.execute(sa.select(table).order_by(order))]
+    rows = conn.execute(sa.select(table).order_by(order))
+    # Keys as plain str: SQLAlchemy's quoted names would leak into YAML and JSON output.
+    return [{str(key): value for key, value in row._mapping.items()} for row in rows]
 
 
 def field_meta_from_row(row: dict[str, Any]) -> dict[str, Any]:
