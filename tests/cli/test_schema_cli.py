@@ -57,7 +57,8 @@ def test_snapshot_then_apply_to_another_database(databases, point_at, tmp_path):
     point_at(target_url)
     result = runner.invoke(schema, ["apply", "model.json", "--yes"])
     assert result.exit_code == 0, result.output
-    assert "create" in result.output and "notes" in result.output
+    assert "create" in result.output
+    assert "notes" in result.output
 
     target = Database(target_url)
     snapshot = take_snapshot(SchemaContext(target, SchemaCache(target)))
@@ -65,7 +66,8 @@ def test_snapshot_then_apply_to_another_database(databases, point_at, tmp_path):
     assert {f["field"] for f in snapshot["fields"]} == {"id", "text"}
 
     again = runner.invoke(schema, ["apply", "model.json", "--yes"])
-    assert again.exit_code == 0 and "Nothing to do" in again.output
+    assert again.exit_code == 0
+    assert "Nothing to do" in again.output
 
 
 def test_snapshot_to_stdout_is_yaml(databases, point_at):
@@ -100,6 +102,8 @@ def test_apply_refuses_a_file_that_is_not_a_snapshot(databases, point_at, tmp_pa
     (tmp_path / "wrong.json").write_text(json.dumps({"version": 7}))
     runner = CliRunner()
     bad = runner.invoke(schema, ["apply", "bad.yaml", "--yes"])
-    assert bad.exit_code == 1 and "not valid JSON or YAML" in bad.output
+    assert bad.exit_code == 1
+    assert "not valid JSON or YAML" in bad.output
     wrong = runner.invoke(schema, ["apply", "wrong.json", "--yes"])
-    assert wrong.exit_code == 1 and '"version" must be 1' in wrong.output
+    assert wrong.exit_code == 1
+    assert '"version" must be 1' in wrong.output
