@@ -111,7 +111,9 @@ class Settings(BaseSettings):
     @field_validator("db_connection_string")
     @classmethod
     def _connection_string(cls, value: str | None) -> str | None:
-        if value and not value.startswith(("postgres://", "postgresql://", "postgresql+psycopg://")):
+        if value and not value.startswith(
+            ("postgres://", "postgresql://", "postgresql+psycopg://")
+        ):
             raise ValueError("not a postgresql URL")
         return value or None
 
@@ -138,7 +140,7 @@ class Settings(BaseSettings):
         if self.is_sqlite:
             return f"sqlite+pysqlite:///{self.db_filename}"
         if self.db_connection_string:
-            scheme, rest = self.db_connection_string.split("://", 1)
+            rest = self.db_connection_string.split("://", 1)[1]
             return f"postgresql+psycopg://{rest}"
         auth = quote(self.db_user, safe="")
         if self.db_password:
