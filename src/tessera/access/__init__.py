@@ -1,0 +1,1 @@
+"""Who may do what: passwords now; accountability and permission resolution to come."""
