@@ -1,0 +1,47 @@
+"""The ASGI application: every route group from ``rest/``, Directus's error envelope."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.routing import BaseRoute
+
+from tessera.config import Settings, ensure_secret, load_settings
+from tessera.db.engine import Database
+from tessera.logs import configure_logging
+from tessera.rest import server
+from tessera.rest.errors import EXCEPTION_HANDLERS, UnexpectedErrors
+
+#: Each REST module's routes; a new area is one more entry.
+ROUTE_GROUPS: list[list[BaseRoute]] = [server.routes]
+
+
+def create_app(settings: Settings, db: Database | None = None) -> Starlette:
+    """The application serving ``db`` (by default, the database ``settings`` names)."""
+    database = db or Database(settings.database_url)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        yield
+        database.dispose()
+
+    app = Starlette(
+        routes=[route for group in ROUTE_GROUPS for route in group],
+        middleware=[Middleware(UnexpectedErrors)],
+        exception_handlers=EXCEPTION_HANDLERS,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.db = database
+    return app
+
+
+def app_from_env() -> Starlette:
+    """For ``uvicorn --factory``: settings from the environment; the database must be set up."""
+    settings = load_settings()
+    configure_logging(settings)
+    ensure_secret(settings)
+    return create_app(settings)

@@ -1,0 +1,84 @@
+"""Every failure as Directus's error envelope: ``{"errors": [{message, extensions: {code}}]}``."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from tessera.errors import RouteNotFoundError, TesseraError
+
+log = logging.getLogger("tessera.rest")
+
+
+class MethodNotAllowedError(TesseraError):
+    code = "METHOD_NOT_ALLOWED"
+    status = 405
+
+
+def error_response(error: TesseraError, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse({"errors": [error.to_dict()]}, status_code=error.status, headers=headers)
+
+
+async def tessera_error(_request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, TesseraError)
+    return error_response(exc)
+
+
+async def route_not_found(request: Request, _exc: Exception) -> Response:
+    path = request.url.path
+    return error_response(RouteNotFoundError(f"Route {path} doesn't exist.", path=path))
+
+
+async def method_not_allowed(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    allowed = sorted((exc.headers or {}).get("Allow", "").split(", "))
+    listed = ", ".join(f'"{method}"' for method in allowed)
+    error = MethodNotAllowedError(
+        f'Invalid method "{request.method}" used. Should be one of {listed}.',
+        allowed=allowed,
+        current=request.method,
+    )
+    return error_response(error, headers={"Allow": ", ".join(allowed)})
+
+
+EXCEPTION_HANDLERS: dict[Any, Any] = {
+    TesseraError: tessera_error,
+    404: route_not_found,
+    405: method_not_allowed,
+}
+
+
+class UnexpectedErrors:
+    """Answers any other exception with a generic 500 and logs it with its traceback.
+
+    Starlette's own last-resort handler re-raises after answering, which makes the
+    server log the traceback a second time; this one keeps it to our log.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def watch(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watch)
+        except Exception:
+            log.exception("Unexpected error answering %s %s", scope["method"], scope["path"])
+            if started:
+                raise
+            error = TesseraError("An unexpected error occurred.")
+            await error_response(error)(scope, receive, send)
