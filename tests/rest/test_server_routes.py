@@ -2,9 +2,9 @@ import uuid
 
 import pytest
 import sqlalchemy as sa
-from sqlalchemy.engine import make_url
 
 from asgi_client import serving
+from db_helpers import unopenable_url
 from tessera import __version__
 from tessera.app import create_app
 from tessera.db import Database
@@ -65,17 +65,8 @@ async def test_health_reports_the_database_in_directus_shape(client, settings):
     assert timing["observedValue"] >= 0
 
 
-def unopenable(settings, tmp_path) -> str:
-    url = make_url(settings.database_url)
-    if url.get_backend_name() == "sqlite":
-        url = url.set(database=str(tmp_path))  # a directory is no database file
-    else:
-        url = url.set(database=f"tessera_missing_{uuid.uuid4().hex}")
-    return url.render_as_string(hide_password=False)
-
-
 async def test_health_is_503_error_when_the_database_cannot_be_opened(settings, tmp_path):
-    app = create_app(settings, Database(unopenable(settings, tmp_path)))
+    app = create_app(settings, Database(unopenable_url(settings.database_url, tmp_path)))
     async with serving(app) as client:
         response = await client.get("/server/health")
 

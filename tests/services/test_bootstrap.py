@@ -4,7 +4,7 @@ import uuid
 import pytest
 import sqlalchemy as sa
 
-from table_rows import all_rows
+from db_helpers import all_rows
 from tessera.access.passwords import verify_password
 from tessera.config import load_settings
 from tessera.db import Database
