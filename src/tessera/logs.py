@@ -12,3 +12,5 @@ def configure_logging(settings: Settings) -> None:
         level=LOG_LEVELS[settings.log_level],
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    # Alembic announces its migration context on every run; only its problems matter here.
+    logging.getLogger("alembic").setLevel(max(logging.WARNING, LOG_LEVELS[settings.log_level]))
