@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -16,7 +16,7 @@ from tessera.rest import server
 from tessera.rest.errors import EXCEPTION_HANDLERS, UnexpectedErrors
 
 #: Each REST module's routes; a new area is one more entry.
-ROUTE_GROUPS: list[list[BaseRoute]] = [server.routes]
+ROUTE_GROUPS: list[Sequence[BaseRoute]] = [server.routes]
 
 
 def create_app(settings: Settings, db: Database | None = None) -> Starlette:

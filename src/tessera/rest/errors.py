@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, ExceptionHandler, Message, Receive, Scope, Send
 
 from tessera.errors import RouteNotFoundError, TesseraError
 
@@ -46,7 +47,7 @@ async def method_not_allowed(request: Request, exc: Exception) -> Response:
     return error_response(error, headers={"Allow": ", ".join(allowed)})
 
 
-EXCEPTION_HANDLERS: dict[Any, Any] = {
+EXCEPTION_HANDLERS: Mapping[Any, ExceptionHandler] = {
     TesseraError: tessera_error,
     404: route_not_found,
     405: method_not_allowed,

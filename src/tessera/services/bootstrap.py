@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -78,7 +79,7 @@ def bootstrap(db: Database, settings: Settings) -> BootstrapResult:
     return result
 
 
-def _insert(conn: Connection, table: sa.Table, values: dict[str, object]) -> str:
+def _insert(conn: Connection, table: sa.Table, values: Mapping[str, object]) -> str:
     row_id = values.get("id") or str(uuid.uuid4())
     conn.execute(sa.insert(table).values({**values, "id": row_id}))
     return str(row_id)
