@@ -36,10 +36,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         if item.get_closest_marker("sqlite_only") and BACKEND != "sqlite":
             item.add_marker(pytest.mark.skip(reason="SQLite-only behaviour; backend is PostgreSQL"))
         if item.get_closest_marker("postgres_only") and BACKEND != "postgresql":
-            if os.environ.get("CI") == "true":
-                raise pytest.UsageError(
-                    "CI must run the PostgreSQL tests: set TESSERA_TEST_DATABASE_URL"
-                )
+            # CI runs the whole suite a second time with the variable set (.ci/run).
             item.add_marker(pytest.mark.skip(reason="set TESSERA_TEST_DATABASE_URL to run"))
 
 

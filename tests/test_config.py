@@ -140,3 +140,12 @@ def test_ensure_secret_generates_persists_privately_and_reuses(clean_env, tmp_pa
     warnings = [r for r in caplog.records if r.name == "tessera.config"]
     assert len(warnings) == 1
     assert "SECRET" in warnings[0].getMessage()
+
+
+def test_a_generated_secret_for_postgresql_is_named_after_the_database_in_use(clean_env):
+    clean_env.setenv("DB_CLIENT", "pg")
+    clean_env.setenv("DB_CONNECTION_STRING", "postgresql://me@db.internal/shop")
+    assert str(load_settings().secret_path) == "data/shop.secret"
+    clean_env.delenv("DB_CONNECTION_STRING")
+    clean_env.setenv("DB_DATABASE", "blog")
+    assert str(load_settings().secret_path) == "data/blog.secret"

@@ -14,6 +14,7 @@ from tessera.db.engine import Database
 from tessera.logs import configure_logging
 from tessera.rest import server
 from tessera.rest.errors import EXCEPTION_HANDLERS, UnexpectedErrors
+from tessera.schema.overview import SchemaCache
 
 #: Each REST module's routes; a new area is one more entry.
 ROUTE_GROUPS: list[Sequence[BaseRoute]] = [server.routes]
@@ -36,6 +37,7 @@ def create_app(settings: Settings, db: Database | None = None) -> Starlette:
     )
     app.state.settings = settings
     app.state.db = database
+    app.state.schema = SchemaCache(database, settings.excluded_tables)
     return app
 
 

@@ -16,6 +16,7 @@ from urllib.parse import quote
 
 from pydantic import ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
 
 log = logging.getLogger("tessera.config")
 
@@ -41,7 +42,6 @@ EXPECTED: dict[str, str] = {
     "DB_CONNECTION_STRING": "a postgresql:// URL",
     "ADMIN_EMAIL": "an email address",
     "DB_EXCLUDE_TABLES": "a comma-separated list of table names",
-    "SCHEMA_CACHE_TTL": "a number of seconds, 0 or more",
 }
 
 
@@ -161,7 +161,7 @@ class Settings(BaseSettings):
         """Where a generated SECRET is kept: beside the SQLite file, or in ./data for PostgreSQL."""
         if self.is_sqlite:
             return Path(self.db_filename + ".secret")
-        return Path("data") / f"{self.db_database}.secret"
+        return Path("data") / f"{make_url(self.database_url).database}.secret"
 
 
 def load_settings(env_file: str | os.PathLike[str] | None = ".env", **overrides: Any) -> Settings:

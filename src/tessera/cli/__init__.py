@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from tessera import __version__
+from tessera.cli.schema import schema
 from tessera.cli.server import init, serve
 
 
@@ -28,3 +29,4 @@ def main() -> None:
 # Each command or group registers here, one line each.
 main.add_command(init)
 main.add_command(serve)
+main.add_command(schema)
