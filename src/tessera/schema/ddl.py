@@ -12,16 +12,19 @@ Index and constraint names follow Directus: ``<table>_<column>_unique``,
 
 from __future__ import annotations
 
+import contextlib
+import re
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
 import sqlalchemy as sa
 from alembic.migration import MigrationContext
-from alembic.operations import Operations
+from alembic.operations import BatchOperations, Operations
 from sqlalchemy import Connection
 
 from tessera.schema.defaults import server_default
-from tessera.schema.introspect import Column
+from tessera.schema.introspect import Column, sqlite_foreign_key_actions
 from tessera.schema.types import column_type
 
 
@@ -111,13 +114,64 @@ def _is_postgres(conn: Connection) -> bool:
     return conn.dialect.name == "postgresql"
 
 
+@contextlib.contextmanager
+def _batch(
+    conn: Connection, table: str, *, copy_from: sa.Table | None = None, **kwargs: Any
+) -> Iterator[BatchOperations]:
+    """Alembic's batch mode; a SQLite rebuild copies the table as :func:`_sqlite_table` sees it."""
+    if copy_from is None and conn.dialect.name == "sqlite":
+        copy_from = _sqlite_table(conn, table)
+    with _operations(conn).batch_alter_table(table, copy_from=copy_from, **kwargs) as batch:
+        yield batch
+
+
+def _sqlite_table(conn: Connection, name: str) -> sa.Table:
+    """A SQLite table reflected with what SQLAlchemy's parser misses when written inline.
+
+    ``email varchar(50) UNIQUE`` loses its UNIQUE, and ``REFERENCES t (id) ON DELETE
+    CASCADE`` its ON DELETE, so a rebuild from plain reflection would silently drop
+    them (and break any foreign key pointing at the unique column). SQLite's own
+    automatic indexes and ``foreign_key_list`` still have both. ``AUTOINCREMENT`` is
+    not reflected at all; the table's SQL has it.
+    """
+    sql = conn.exec_driver_sql(
+        "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)
+    ).scalar()
+    autoincrement = re.search(r"\bAUTOINCREMENT\b", sql or "", re.IGNORECASE) is not None
+    table = sa.Table(name, sa.MetaData(), autoload_with=conn, sqlite_autoincrement=autoincrement)
+    actions = sqlite_foreign_key_actions(conn, name)
+    for constraint in table.foreign_key_constraints:
+        on_update, on_delete = actions[tuple(constraint.column_keys)]
+        constraint.onupdate = None if on_update == "NO ACTION" else on_update
+        constraint.ondelete = None if on_delete == "NO ACTION" else on_delete
+    covered = {tuple(table.primary_key.columns.keys())}
+    covered |= {
+        tuple(c.columns.keys()) for c in table.constraints if isinstance(c, sa.UniqueConstraint)
+    }
+    covered |= {tuple(index.columns.keys()) for index in table.indexes if index.unique}
+    for index in sa.inspect(conn).get_indexes(name, include_auto_indexes=True):
+        columns = tuple(c for c in index["column_names"] if c is not None)
+        automatic = (index["name"] or "").startswith("sqlite_autoindex_")
+        if automatic and columns not in covered:
+            table.append_constraint(sa.UniqueConstraint(*columns))
+    return table
+
+
 def index_name(table: str, column: str, kind: str) -> str:
     return f"{table}_{column}_{kind}"
 
 
 def create_table(conn: Connection, name: str, specs: list[ColumnSpec]) -> None:
     postgres = _is_postgres(conn)
-    table = sa.Table(name, sa.MetaData(), *(sa_column(s, postgres=postgres) for s in specs))
+    # As Directus does: without AUTOINCREMENT, SQLite hands the id of a deleted last row
+    # to the next one, which then inherits the old item's activity and revisions.
+    autoincrement = any(spec.primary_key and spec.auto_increment for spec in specs)
+    table = sa.Table(
+        name,
+        sa.MetaData(),
+        *(sa_column(s, postgres=postgres) for s in specs),
+        sqlite_autoincrement=autoincrement,
+    )
     table.create(conn)
     for spec in specs:
         _create_indexes(conn, name, spec)
@@ -139,7 +193,7 @@ def drop_table(conn: Connection, name: str) -> None:
 
 def add_column(conn: Connection, table: str, spec: ColumnSpec) -> None:
     column = sa_column(spec, postgres=_is_postgres(conn))
-    with _operations(conn).batch_alter_table(table) as batch:
+    with _batch(conn, table) as batch:
         batch.add_column(column)
     _create_indexes(conn, table, spec)
 
@@ -189,7 +243,7 @@ def alter_column(conn: Connection, table: str, old: ColumnSpec, new: ColumnSpec)
         if postgres and old.comment != new.comment:
             kwargs["comment"] = new.comment
             kwargs["existing_comment"] = old.comment
-        with op.batch_alter_table(table) as batch:
+        with _batch(conn, table) as batch:
             batch.alter_column(new.name, **kwargs)
 
     if new.unique and not old.unique:
@@ -199,30 +253,47 @@ def alter_column(conn: Connection, table: str, old: ColumnSpec, new: ColumnSpec)
 
 
 def _drop_index(conn: Connection, table: str, column: str, kind: str) -> None:
-    """Drop the single-column unique or plain index on ``column``, whatever its name."""
+    """Drop the single-column unique or plain index on ``column``, whatever its name.
+
+    A unique constraint goes too: on PostgreSQL it owns its index, which can only be
+    dropped with it; on SQLite it may have no name, so the table is rebuilt without it.
+    """
     inspector = sa.inspect(conn)
     op = _operations(conn)
     want_unique = kind == "unique"
     for index in inspector.get_indexes(table):
         if index["column_names"] == [column] and bool(index.get("unique")) == want_unique:
-            op.drop_index(index["name"], table_name=table)
+            if constraint := index.get("duplicates_constraint"):
+                op.drop_constraint(constraint, table, type_="unique")
+            elif index["name"]:
+                op.drop_index(index["name"], table_name=table)
             return
-    if want_unique:
-        for constraint in inspector.get_unique_constraints(table):
-            if constraint["column_names"] == [column]:
-                with op.batch_alter_table(table, recreate="always") as batch:
-                    if constraint.get("name"):
-                        batch.drop_constraint(constraint["name"], type_="unique")
-                return
+    if want_unique and conn.dialect.name == "sqlite":
+        reflected = _sqlite_table(conn, table)
+        for c in list(reflected.constraints):
+            if isinstance(c, sa.UniqueConstraint) and c.columns.keys() == [column]:
+                reflected.constraints.discard(c)
+        with _batch(conn, table, recreate="always", copy_from=reflected):
+            pass
 
 
 def drop_column(conn: Connection, table: str, column: str) -> None:
     inspector = sa.inspect(conn)
     op = _operations(conn)
     for index in inspector.get_indexes(table):
-        if column in index["column_names"]:
+        # A constraint's index (PostgreSQL) goes with the column; it can't be dropped alone.
+        constrained = index.get("duplicates_constraint")
+        if column in index["column_names"] and index["name"] and not constrained:
             op.drop_index(index["name"], table_name=table)
-    with op.batch_alter_table(table) as batch:
+    copy_from = None
+    if conn.dialect.name == "sqlite":
+        # As PostgreSQL does, CHECK constraints on the column go with it.
+        copy_from = _sqlite_table(conn, table)
+        mentions = re.compile(rf"\b{re.escape(column)}\b").search
+        for constraint in list(copy_from.constraints):
+            if isinstance(constraint, sa.CheckConstraint) and mentions(str(constraint.sqltext)):
+                copy_from.constraints.discard(constraint)
+    with _batch(conn, table, copy_from=copy_from) as batch:
         batch.drop_column(column)
 
 
@@ -238,7 +309,7 @@ def add_foreign_key(
 ) -> None:
     op = _operations(conn)
     name = index_name(table, column, "foreign")
-    with op.batch_alter_table(table) as batch:
+    with _batch(conn, table) as batch:
         batch.create_foreign_key(
             name, ref_table, [column], [ref_column], ondelete=on_delete, onupdate=on_update
         )
@@ -255,18 +326,18 @@ def drop_foreign_key(conn: Connection, table: str, column: str) -> None:
             continue
         if conn.dialect.name == "sqlite":
             _sqlite_drop_foreign_key(conn, table, column)
-        else:
-            op.drop_constraint(fk["name"], table, type_="foreignkey")
+        else:  # PostgreSQL names every constraint
+            op.drop_constraint(str(fk["name"]), table, type_="foreignkey")
         return
 
 
 def _sqlite_drop_foreign_key(conn: Connection, table: str, column: str) -> None:
     """Rebuild a SQLite table without the foreign key on ``column`` (it may have no name)."""
-    reflected = sa.Table(table, sa.MetaData(), autoload_with=conn)
+    reflected = _sqlite_table(conn, table)
     for constraint in list(reflected.foreign_key_constraints):
         if [c.name for c in constraint.columns] == [column]:
             reflected.constraints.discard(constraint)
             for col in constraint.columns:
                 col.foreign_keys.clear()
-    with _operations(conn).batch_alter_table(table, recreate="always", copy_from=reflected):
+    with _batch(conn, table, recreate="always", copy_from=reflected):
         pass

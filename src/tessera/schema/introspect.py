@@ -13,6 +13,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import Connection
+from sqlalchemy.engine.interfaces import ReflectedColumn
 
 from tessera.schema.defaults import reflected_default
 from tessera.schema.types import data_type_name, field_type_for
@@ -97,13 +98,17 @@ def inspect_tables(conn: Connection, excluded: frozenset[str] = frozenset()) -> 
     columns = inspector.get_multi_columns(filter_names=names)
     pks = inspector.get_multi_pk_constraint(filter_names=names)
     fks = inspector.get_multi_foreign_keys(filter_names=names)
-    indexes = inspector.get_multi_indexes(filter_names=names)
+    # SQLite's own indexes are the only trace of an inline ``UNIQUE`` SQLAlchemy can't parse.
+    indexes = inspector.get_multi_indexes(
+        filter_names=names, include_auto_indexes=dialect.name == "sqlite"
+    )
     uniques = inspector.get_multi_unique_constraints(filter_names=names)
 
     tables: dict[str, Table] = {}
     for (_schema, name), cols in columns.items():
         key = (_schema, name)
-        pk_cols = pks.get(key, {}).get("constrained_columns") or []
+        pk = pks.get(key)
+        pk_cols = (pk["constrained_columns"] if pk else None) or []
         if len(pk_cols) != 1:
             log.warning("Table %r has no single-column primary key; it is not a collection.", name)
             continue
@@ -113,40 +118,75 @@ def inspect_tables(conn: Connection, excluded: frozenset[str] = frozenset()) -> 
         indexed_cols: set[str] = set()
         for index in indexes.get(key, []):
             names_ = [c for c in index["column_names"] if c is not None]
-            if len(names_) != 1:
+            if len(names_) != 1 or names_ == pk_cols:
                 continue
             (unique_cols if index.get("unique") else indexed_cols).add(names_[0])
         foreign = {}
+        actions = sqlite_foreign_key_actions(conn, name) if dialect.name == "sqlite" else {}
         for fk in fks.get(key, []):
             if len(fk["constrained_columns"]) != 1:
                 continue
             options = fk.get("options") or {}
+            on_update, on_delete = actions.get(tuple(fk["constrained_columns"]), (None, None))
             foreign[fk["constrained_columns"][0]] = ForeignKey(
                 table=name,
                 column=fk["constrained_columns"][0],
                 foreign_key_table=fk["referred_table"],
                 foreign_key_column=fk["referred_columns"][0],
                 constraint_name=fk.get("name"),
-                on_update=(options.get("onupdate") or "NO ACTION").upper(),
-                on_delete=(options.get("ondelete") or "NO ACTION").upper(),
+                on_update=(on_update or options.get("onupdate") or "NO ACTION").upper(),
+                on_delete=(on_delete or options.get("ondelete") or "NO ACTION").upper(),
             )
+        rowid = dialect.name == "sqlite" and _sqlite_is_rowid(conn, name, pk_cols[0])
         parsed = {}
         for col in cols:
             parsed[col["name"]] = _column(
-                name, col, dialect, pk_cols[0], unique_cols, indexed_cols, foreign
+                name, col, dialect, pk_cols[0], unique_cols, indexed_cols, foreign, rowid=rowid
             )
         tables[name] = Table(name, parsed, pk_cols[0], foreign)
     return tables
 
 
+def sqlite_foreign_key_actions(
+    conn: Connection, table: str
+) -> dict[tuple[str, ...], tuple[str, str]]:
+    """``(on_update, on_delete)`` of each foreign key of a SQLite table, by its columns.
+
+    SQLAlchemy reads them from the CREATE TABLE text and misses those written inline
+    (``maker integer REFERENCES makers (id) ON DELETE CASCADE``); SQLite's pragma has them.
+    """
+    keys: dict[int, tuple[str, str, list[str]]] = {}
+    for row in conn.exec_driver_sql(f'PRAGMA foreign_key_list("{table}")'):
+        # id, seq, table, from, to, on_update, on_delete, match
+        keys.setdefault(row[0], (row[5], row[6], []))[2].append(row[3])
+    return {
+        tuple(columns): (on_update, on_delete) for on_update, on_delete, columns in keys.values()
+    }
+
+
+def _sqlite_is_rowid(conn: Connection, table: str, primary_key: str) -> bool:
+    """Whether the key is SQLite's rowid, which numbers new rows by itself.
+
+    Only a column declared exactly ``INTEGER PRIMARY KEY`` is; ``INT PRIMARY KEY``
+    reflects as the same type but leaves the key null when none is given.
+    """
+    for row in conn.exec_driver_sql(f'PRAGMA table_info("{table}")'):
+        # cid, name, type, notnull, dflt_value, pk
+        if row[1] == primary_key:
+            return str(row[2]).upper() == "INTEGER"
+    return False
+
+
 def _column(
     table: str,
-    col: dict[str, Any],
+    col: ReflectedColumn,
     dialect: sa.Dialect,
     pk: str,
     unique_cols: set[str],
     indexed_cols: set[str],
     foreign: dict[str, ForeignKey],
+    *,
+    rowid: bool,
 ) -> Column:
     type_ = col["type"]
     data_type = data_type_name(type_, dialect)
@@ -162,8 +202,8 @@ def _column(
     auto = bool(col.get("identity")) or (
         isinstance(default, str) and default.lower().startswith("nextval(")
     )
-    if dialect.name == "sqlite" and is_pk and field_type == "integer":
-        auto = True  # an INTEGER PRIMARY KEY is SQLite's rowid
+    if rowid and is_pk:
+        auto = True
     computed = col.get("computed")
     fk = foreign.get(name)
     return Column(

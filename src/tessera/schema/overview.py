@@ -16,6 +16,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import Connection
+from sqlalchemy.dialects import postgresql, sqlite
 
 from tessera.db.engine import Database
 from tessera.db.system_tables import (
@@ -230,13 +231,18 @@ def read_version(conn: Connection) -> tuple[int, int]:
 
 
 def bump_version(conn: Connection) -> None:
-    """Mark the schema as changed, in the caller's transaction."""
+    """Mark the schema as changed, in the caller's transaction.
+
+    One upsert, so that two first-ever changes racing to create the row queue on it
+    instead of one failing on its primary key.
+    """
     table = tessera_schema_version
-    updated = conn.execute(
-        sa.update(table).where(table.c.id == 1).values(version=table.c.version + 1)
+    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    conn.execute(
+        insert(table)
+        .values(id=1, version=1)
+        .on_conflict_do_update(index_elements=[table.c.id], set_={"version": table.c.version + 1})
     )
-    if updated.rowcount == 0:
-        conn.execute(sa.insert(table).values(id=1, version=1))
 
 
 class SchemaCache:

@@ -80,14 +80,19 @@ class CollectionsService:
                 if not primaries:
                     if "id" in seen:
                         raise InvalidPayloadError('Field "id" must be the primary key')
-                    prepared.insert(0, ("id", *prepare_field(None, DEFAULT_ID_FIELD)))
-                    specs.insert(0, prepared[0][1])
+                    id_spec, id_meta = prepare_field(None, DEFAULT_ID_FIELD)
+                    assert id_spec is not None
+                    prepared.insert(0, ("id", id_spec, id_meta))
+                    specs.insert(0, id_spec)
                 ddl.create_table(conn, name, specs)
-            self._check_group(overview, payload.get("meta"))
-            if payload.get("meta") is not None:
+            collection_meta = payload.get("meta")
+            if collection_meta is None and not is_table:
+                collection_meta = {}  # a folder is nothing but its meta row
+            self._check_group(overview, collection_meta)
+            if collection_meta is not None:
                 conn.execute(
                     sa.insert(directus_collections).values(
-                        collection=name, **collection_meta_row(payload["meta"])
+                        collection=name, **collection_meta_row(collection_meta)
                     )
                 )
             sort = 0

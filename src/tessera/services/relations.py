@@ -16,6 +16,7 @@ from sqlalchemy import Connection
 from tessera.db.system_tables import directus_fields, directus_relations
 from tessera.errors import ForbiddenError, InvalidPayloadError
 from tessera.schema import ddl
+from tessera.schema.names import check_name
 from tessera.schema.overview import RelationInfo, SchemaOverview
 from tessera.services.schema_change import SchemaContext
 
@@ -26,7 +27,9 @@ _FAMILIES = ({"integer", "bigInteger"}, {"uuid"}, {"string"})
 
 
 def _exists(overview: SchemaOverview, collection: str) -> None:
-    if collection not in overview.collections:
+    """A relation joins tables; a folder has none (Directus does not list folders here either)."""
+    info = overview.collections.get(collection)
+    if info is None or info.is_folder:
         raise InvalidPayloadError(f'Collection "{collection}" doesn\'t exist')
 
 
@@ -119,10 +122,10 @@ class RelationsService:
         related: str,
         schema: dict[str, Any] | None,
     ) -> None:
+        if schema is None:
+            return
         target = overview.collections[related]
         source = overview.collections[collection]
-        if schema is None or target.table is None or source.table is None:
-            return
         pk = target.fields[target.primary]  # type: ignore[index]
         column = source.fields[field]
         if not any(pk.type in family and column.type in family for family in _FAMILIES):
@@ -163,8 +166,13 @@ class RelationsService:
         conn: Connection, overview: SchemaOverview, related: str, meta: dict[str, Any]
     ) -> None:
         """Create the alias field on the "one" side when the caller did not."""
-        one_field = meta["one_field"]
-        if one_field in overview.collections[related].fields:
+        one_field = check_name(meta["one_field"], "meta.one_field")
+        existing = overview.collections[related].fields.get(one_field)
+        if existing is not None:
+            if not existing.is_alias:
+                raise InvalidPayloadError(
+                    f'Field "{one_field}" of collection "{related}" is not an alias field'
+                )
             return
         special, interface = "o2m", "list-o2m"
         if meta.get("junction_field"):

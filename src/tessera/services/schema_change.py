@@ -40,8 +40,10 @@ class SchemaContext:
             return
         try:
             with self.db.schema_change() as conn:
-                yield conn, self.cache.load(conn)
+                # Bumping first takes the version row's lock: a concurrent change waits
+                # here, then checks its input against what the first one committed.
                 bump_version(conn)
+                yield conn, self.cache.load(conn)
         except sa.exc.DBAPIError as exc:
             translated = translate_db_error(exc)
             if translated is None:
