@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tessera.errors import InvalidPayloadError
-from tessera.schema.names import MAX_NAME_LENGTH, check_name
+from tessera.schema.names import MAX_NAME_LENGTH, check_name, is_taken
 
 
 @pytest.mark.parametrize("name", ["posts", "Posts", "_private", "a1", "x" * MAX_NAME_LENGTH])
@@ -34,6 +34,12 @@ def test_good_names(name, what):
 def test_bad_names(name, what):
     with pytest.raises(InvalidPayloadError):
         check_name(name, what)
+
+
+def test_a_name_is_taken_whatever_its_letter_case():
+    assert is_taken("Title", ["id", "title"])
+    assert is_taken("title", {"TITLE": 1})
+    assert not is_taken("titles", ["title"])
 
 
 @pytest.mark.parametrize("name", ["directus_things", "tessera_things"])

@@ -153,6 +153,11 @@ BAD_FIELD_LISTS = {
     ],
     "id-not-primary": [{"field": "id", "type": "string"}],
     "duplicate-field": [{"field": "title", "type": "string"}, {"field": "title", "type": "text"}],
+    "duplicate-up-to-case": [
+        {"field": "title", "type": "string"},
+        {"field": "Title", "type": "text"},
+    ],
+    "id-up-to-case": [{"field": "ID", "type": "integer"}],
     "unknown-type": [{"field": "title", "type": "nonsense"}],
     "bad-name": [{"field": "bad name", "type": "string"}],
     "not-a-list": "title",
@@ -194,7 +199,7 @@ def test_duplicate_collection_is_invalid_payload(db, collections, state):
     execute(db, "CREATE TABLE nokey (value integer)")  # not a collection, but a table
     before = state()
 
-    for name in ("posts", "folder", "nokey", "directus_users"):
+    for name in ("posts", "Posts", "folder", "FOLDER", "nokey", "directus_users"):
         with pytest.raises(InvalidPayloadError):
             collections.create({"collection": name, "schema": {}})
     assert state() == before

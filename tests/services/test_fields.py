@@ -349,6 +349,8 @@ def test_duplicate_field_is_invalid_payload(fields, titled, state):
         fields.create(titled, {"field": "title", "type": "text"})
     with pytest.raises(InvalidPayloadError):
         fields.create(titled, {"field": "title", "type": "alias"})
+    with pytest.raises(InvalidPayloadError):  # SQLite's names ignore case
+        fields.create(titled, {"field": "Title", "type": "string"})
     assert state() == before
 
 
@@ -602,3 +604,15 @@ def test_comment_is_kept_where_the_database_has_comments(db, fields, posts):
 
     expected = ("c1", "c2") if db.is_postgres else (None, None)  # SQLite has no column comments
     assert (created["schema"]["comment"], updated["schema"]["comment"]) == expected
+
+
+def test_uniqueness_a_foreign_key_relies_on_can_not_be_removed(db, fields, hand_made, state):
+    insert(
+        db,
+        "CREATE TABLE labels (id integer PRIMARY KEY, code varchar(10) REFERENCES gadgets (code))",
+    )
+    before = state()
+
+    with pytest.raises(InvalidPayloadError):
+        fields.update(hand_made, "code", {"schema": {"is_unique": False}})
+    assert state() == before

@@ -46,7 +46,8 @@ def translate_db_error(exc: sa.exc.DBAPIError) -> TesseraError | None:
                 return ValueTooLongError("Value is too long.", collection=table, field=column)
             case "22003":
                 return ValueOutOfRangeError("Numeric value out of range.", collection=table)
-            case "42804" | "42846" | "22P02" | "42830":
+            # 2BP01: a schema change would break what depends on it (a foreign key).
+            case "42804" | "42846" | "22P02" | "42830" | "2BP01":
                 return InvalidPayloadError(message.splitlines()[0])
         return None
     found = _SQLITE_COLUMN.search(message)
@@ -61,4 +62,6 @@ def translate_db_error(exc: sa.exc.DBAPIError) -> TesseraError | None:
         )
     if "FOREIGN KEY constraint failed" in message:
         return InvalidForeignKeyError("Invalid foreign key.", collection=table)
+    if "foreign key mismatch" in message:  # a key would point at a column no longer unique
+        return InvalidPayloadError(message.splitlines()[0])
     return None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from tessera.errors import InvalidPayloadError
 
@@ -30,3 +31,12 @@ def check_name(value: object, what: str) -> str:
             "digits and underscores"
         )
     return value
+
+
+def is_taken(name: str, existing: Iterable[str]) -> bool:
+    """Whether ``name`` is one of ``existing`` up to letter case.
+
+    SQLite's identifiers ignore case, so ``Title`` beside ``title`` fails there; refusing
+    it on PostgreSQL too keeps every schema portable between the two.
+    """
+    return name.casefold() in {other.casefold() for other in existing}

@@ -17,7 +17,7 @@ from tessera.db.system_tables import (
 )
 from tessera.errors import InvalidPayloadError
 from tessera.schema import ddl
-from tessera.schema.names import check_name
+from tessera.schema.names import check_name, is_taken
 from tessera.schema.overview import SchemaOverview, split_csv
 from tessera.services.fields import collection_or_forbidden, insert_meta, prepare_field
 from tessera.services.relations import drop_relation
@@ -58,13 +58,13 @@ class CollectionsService:
             raise InvalidPayloadError('"fields" must be an array')
         is_table = payload.get("schema") is not None
         with self.context.change() as (conn, overview):
-            if name in overview.collections or sa.inspect(conn).has_table(name):
+            if is_taken(name, overview.collections) or sa.inspect(conn).has_table(name):
                 raise InvalidPayloadError(f'Collection "{name}" already exists')
             prepared = []
             seen: set[str] = set()
             for field in fields:
                 spec, meta = prepare_field(None, field)
-                if field["field"] in seen:
+                if is_taken(field["field"], seen):
                     raise InvalidPayloadError(f'Field "{field["field"]}" is listed twice')
                 seen.add(field["field"])
                 if spec is not None and not is_table:
@@ -78,7 +78,7 @@ class CollectionsService:
                 if len(primaries) > 1:
                     raise InvalidPayloadError("A collection can have only one primary key")
                 if not primaries:
-                    if "id" in seen:
+                    if is_taken("id", seen):
                         raise InvalidPayloadError('Field "id" must be the primary key')
                     id_spec, id_meta = prepare_field(None, DEFAULT_ID_FIELD)
                     assert id_spec is not None

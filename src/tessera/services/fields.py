@@ -10,7 +10,7 @@ from sqlalchemy import Connection
 from tessera.db.system_tables import directus_collections, directus_fields, directus_relations
 from tessera.errors import ContainsNullValuesError, ForbiddenError, InvalidPayloadError
 from tessera.schema import ddl
-from tessera.schema.names import check_name
+from tessera.schema.names import check_name, is_taken
 from tessera.schema.overview import CollectionInfo, FieldInfo, SchemaOverview
 from tessera.schema.types import ALIAS_SPECIALS, FIELD_TYPES
 from tessera.services.schema_change import SchemaContext
@@ -106,7 +106,7 @@ def prepare_field(
     if not isinstance(payload, dict):
         raise InvalidPayloadError("A field must be an object")
     name = check_name(payload.get("field"), "field")
-    if collection is not None and name in collection.fields:
+    if collection is not None and is_taken(name, collection.fields):
         raise InvalidPayloadError(
             f'Field "{name}" already exists in collection "{collection.collection}"'
         )
