@@ -99,6 +99,32 @@ def test_uuid_primary_key(db, collections, fields):
         execute(db, "INSERT INTO people (name) VALUES ('no key')")
 
 
+def test_uuid_primary_key_generated_by_postgresql(db, collections, fields, state):
+    payload = {
+        "collection": "people",
+        "schema": {},
+        "fields": [
+            {
+                "field": "id",
+                "type": "uuid",
+                "schema": {"is_primary_key": True, "default_value": "gen_random_uuid()"},
+            }
+        ],
+    }
+    if db.is_sqlite:  # SQLite has no function to generate one
+        before = state()
+        with pytest.raises(InvalidPayloadError):
+            collections.create(payload)
+        assert state() == before
+        return
+
+    collections.create(payload)
+    assert fields.read_one("people", "id")["schema"]["default_value"] == "gen_random_uuid()"
+    execute(db, "INSERT INTO people DEFAULT VALUES")
+    (key,) = select(db, "SELECT CAST(id AS VARCHAR(36)) FROM people")[0]
+    assert uuid.UUID(key)
+
+
 def test_string_primary_key(db, collections, fields):
     collections.create(
         {
@@ -517,7 +543,7 @@ def test_delete_of_the_many_side_removes_the_alias_on_the_one_side(
     collections.delete("books")
 
     assert [f["field"] for f in fields.read_all("authors")] == ["id"]
-    assert relations.read_all() == [r for r in relations.read_all() if r["collection"] != "books"]
+    assert all(r["collection"] != "books" for r in relations.read_all())
     assert select(db, "SELECT id FROM directus_relations") == []
 
 
