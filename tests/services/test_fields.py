@@ -426,6 +426,27 @@ def test_deleting_the_primary_key_is_invalid_payload(fields, titled, state):
     assert state() == before
 
 
+def test_system_columns_can_not_be_deleted_or_altered(db, fields):
+    with pytest.raises(InvalidPayloadError, match="System field"):
+        fields.delete("directus_users", "password")
+    with pytest.raises(InvalidPayloadError, match="System field"):
+        fields.update("directus_users", "email", {"schema": {"max_length": 20}})
+    with db.read() as conn:
+        columns = {c["name"]: c for c in sa.inspect(conn).get_columns("directus_users")}
+    assert "password" in columns
+    assert columns["email"]["type"].length == 128
+
+
+def test_fields_added_to_a_system_collection_are_the_admins_to_change(fields):
+    fields.create("directus_users", {"field": "nickname", "type": "string"})
+    fields.update("directus_users", "nickname", {"schema": {"max_length": 40}})
+    assert fields.read_one("directus_users", "nickname")["schema"]["max_length"] == 40
+    fields.delete("directus_users", "nickname")
+    names = {f["field"] for f in fields.read_all("directus_users")}
+    assert "nickname" not in names
+    assert "email" in names
+
+
 def test_deleting_a_field_a_relation_uses_is_invalid_payload(collections, fields, relations, state):
     collections.create({"collection": "authors", "schema": {}})
     collections.create(

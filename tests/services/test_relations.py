@@ -229,6 +229,47 @@ def test_m2a_has_allowed_collections_and_no_foreign_key(db, collections, fields,
     assert fields.read_one("pages", "blocks")["meta"]["special"] == ["m2a"]
 
 
+def test_the_alias_made_for_a_many_to_any_junction_is_m2a(db, collections, fields, relations):
+    for name in ("pages", "headings"):
+        collections.create({"collection": name, "schema": {}})
+    collections.create(
+        {
+            "collection": "pages_blocks",
+            "schema": {},
+            "fields": [
+                {"field": "pages_id", "type": "integer"},
+                {"field": "item", "type": "string"},
+                {"field": "collection", "type": "string"},
+            ],
+        }
+    )
+    relations.create(
+        {
+            "collection": "pages_blocks",
+            "field": "item",
+            "related_collection": None,
+            "meta": {
+                "one_allowed_collections": ["headings"],
+                "one_collection_field": "collection",
+                "junction_field": "pages_id",
+            },
+        }
+    )
+    relations.create(
+        {
+            "collection": "pages_blocks",
+            "field": "pages_id",
+            "related_collection": "pages",
+            "meta": {"one_field": "blocks", "junction_field": "item"},
+        }
+    )
+
+    alias = fields.read_one("pages", "blocks")
+    assert alias["type"] == "alias"
+    assert alias["meta"]["special"] == ["m2a"]
+    assert alias["meta"]["interface"] == "list-m2a"
+
+
 def test_m2o_to_a_system_collection(db, collections, relations):
     collections.create(
         {"collection": "notes", "schema": {}, "fields": [{"field": "owner", "type": "uuid"}]}

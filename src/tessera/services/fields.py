@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy import Connection
 
 from tessera.db.system_tables import directus_collections, directus_fields, directus_relations
+from tessera.db.system_tables import metadata as system_metadata
 from tessera.errors import ContainsNullValuesError, ForbiddenError, InvalidPayloadError
 from tessera.schema import ddl
 from tessera.schema.names import check_name, is_taken
@@ -185,6 +186,7 @@ class FieldsService:
                     f'Field "{field}" can\'t change type from {info.type} to {new_type}'
                 )
             if info.schema is not None and ("schema" in payload or new_type != info.type):
+                _refuse_system_column(info, "changed")
                 self._alter(conn, collection, info, payload.get("schema") or {}, new_type)
             if "meta" in payload:
                 self._write_meta(conn, info, payload["meta"], new_type)
@@ -246,7 +248,15 @@ class FieldsService:
                 raise InvalidPayloadError(
                     f'Field "{field}" is the primary key and can\'t be deleted'
                 )
+            _refuse_system_column(info, "deleted")
             drop_field(conn, overview, info)
+
+
+def _refuse_system_column(info: FieldInfo, what: str) -> None:
+    """Tessera's own columns on system collections are fixed; fields added to them are not."""
+    table = system_metadata.tables.get(info.collection)
+    if table is not None and info.field in table.c:
+        raise InvalidPayloadError(f'System field "{info.collection}.{info.field}" can\'t be {what}')
 
 
 def drop_field(conn: Connection, overview: SchemaOverview, info: FieldInfo) -> None:

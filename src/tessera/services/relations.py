@@ -110,7 +110,7 @@ class RelationsService:
                     )
                 )
             if related is not None and meta.get("one_field"):
-                self._ensure_alias(conn, overview, related, meta)
+                self._ensure_alias(conn, overview, collection, related, meta)
         return self.read_one(collection, field)
 
     @staticmethod
@@ -163,9 +163,17 @@ class RelationsService:
 
     @staticmethod
     def _ensure_alias(
-        conn: Connection, overview: SchemaOverview, related: str, meta: dict[str, Any]
+        conn: Connection,
+        overview: SchemaOverview,
+        collection: str,
+        related: str,
+        meta: dict[str, Any],
     ) -> None:
-        """Create the alias field on the "one" side when the caller did not."""
+        """Create the alias field on the "one" side when the caller did not.
+
+        Through a junction, the other half of the junction decides the kind: no related
+        collection makes it many-to-any, ``directus_files`` makes it files.
+        """
         one_field = check_name(meta["one_field"], "meta.one_field")
         existing = overview.collections[related].fields.get(one_field)
         if existing is not None:
@@ -177,6 +185,11 @@ class RelationsService:
         special, interface = "o2m", "list-o2m"
         if meta.get("junction_field"):
             special, interface = "m2m", "list-m2m"
+            other = overview.relation(collection, meta["junction_field"])
+            if other is not None and other.related_collection is None:
+                special, interface = "m2a", "list-m2a"
+            elif other is not None and other.related_collection == "directus_files":
+                special, interface = "files", "files"
         conn.execute(
             sa.insert(directus_fields).values(
                 collection=related, field=one_field, special=special, interface=interface
@@ -225,7 +238,7 @@ class RelationsService:
                         sa.update(table).where(table.c.id == relation.meta["id"]).values(**row)
                     )
                 if relation.related_collection and row.get("one_field"):
-                    self._ensure_alias(conn, overview, relation.related_collection, row)
+                    self._ensure_alias(conn, overview, collection, relation.related_collection, row)
         return self.read_one(collection, field)
 
     def delete(self, collection: str, field: str) -> None:
