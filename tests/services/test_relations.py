@@ -127,6 +127,26 @@ def test_o2m_alias_can_be_added_later_by_update(fields, relations, books):
     assert fields.read_one("authors", "books")["meta"]["special"] == ["o2m"]
 
 
+def test_renaming_or_removing_the_o2m_alias_leaves_no_old_alias(fields, relations, books):
+    relations.create(
+        {
+            "collection": "books",
+            "field": "author",
+            "related_collection": "authors",
+            "meta": {"one_field": "books"},
+        }
+    )
+
+    relations.update("books", "author", {"meta": {"one_field": "writings"}})
+    names = {f["field"] for f in fields.read_all("authors")}
+    assert "writings" in names
+    assert "books" not in names
+
+    relations.update("books", "author", {"meta": {"one_field": None}})
+    assert {f["field"] for f in fields.read_all("authors")} == {"id", "name"}
+    assert relations.read_one("books", "author")["meta"]["one_field"] is None
+
+
 def test_m2m_through_a_junction(db, collections, fields, relations):
     collections.create({"collection": "articles", "schema": {}})
     collections.create(

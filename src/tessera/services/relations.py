@@ -237,8 +237,14 @@ class RelationsService:
                     conn.execute(
                         sa.update(table).where(table.c.id == relation.meta["id"]).values(**row)
                     )
-                if relation.related_collection and row.get("one_field"):
-                    self._ensure_alias(conn, overview, collection, relation.related_collection, row)
+                if relation.related_collection and "one_field" in row:
+                    old = (relation.meta or {}).get("one_field")
+                    if old and old != row["one_field"]:
+                        _drop_alias(conn, relation.related_collection, old)
+                    if row["one_field"]:
+                        self._ensure_alias(
+                            conn, overview, collection, relation.related_collection, row
+                        )
         return self.read_one(collection, field)
 
     def delete(self, collection: str, field: str) -> None:
@@ -255,13 +261,15 @@ def drop_relation(conn: Connection, overview: SchemaOverview, relation: Relation
         ddl.drop_foreign_key(conn, relation.collection, relation.field)
     meta = relation.meta or {}
     if meta.get("one_field") and relation.related_collection:
-        fields = directus_fields
-        conn.execute(
-            sa.delete(fields).where(
-                (fields.c.collection == relation.related_collection)
-                & (fields.c.field == meta["one_field"])
-            )
-        )
+        _drop_alias(conn, relation.related_collection, meta["one_field"])
     if meta.get("id") is not None:
         rel = directus_relations
         conn.execute(sa.delete(rel).where(rel.c.id == meta["id"]))
+
+
+def _drop_alias(conn: Connection, collection: str, field: str) -> None:
+    """Remove the alias field a relation showed on its "one" side."""
+    fields = directus_fields
+    conn.execute(
+        sa.delete(fields).where((fields.c.collection == collection) & (fields.c.field == field))
+    )
