@@ -10,7 +10,11 @@ together. On PostgreSQL DDL is transactional already.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
+import json
+import uuid
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -33,11 +37,15 @@ class Database:
             database = parsed.database or ""
             if database and database != ":memory:":
                 Path(database).parent.mkdir(parents=True, exist_ok=True)
-            self.engine: Engine = create_engine(parsed)
+            self.engine: Engine = create_engine(parsed, json_serializer=dumps_json)
             _configure_sqlite(self.engine)
         else:
             self.engine = create_engine(
-                parsed, pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=True
+                parsed,
+                pool_size=pool_size,
+                max_overflow=max_overflow,
+                pool_pre_ping=True,
+                json_serializer=dumps_json,
             )
 
     @property
@@ -103,6 +111,21 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, Decimal | uuid.UUID):
+        return str(value)
+    if isinstance(value, bytes | memoryview):
+        return bytes(value).hex()
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def dumps_json(value: Any) -> str:
+    """JSON for json columns: dates as ISO strings and decimals as strings, as the API shows."""
+    return json.dumps(value, default=_json_default)
 
 
 def _configure_sqlite(engine: Engine) -> None:

@@ -102,6 +102,7 @@ class CollectionsService:
                         sort += 1
                         meta = {**meta, "sort": sort}
                     insert_meta(conn, name, field_name, meta)
+            self.context.audit(conn, "create", "directus_collections", name, payload)
         return self.read_one(name)
 
     @staticmethod
@@ -134,6 +135,7 @@ class CollectionsService:
                     conn.execute(
                         sa.update(table).where(table.c.collection == collection).values(**row)
                     )
+            self.context.audit(conn, "update", "directus_collections", collection, payload)
         return self.read_one(collection)
 
     def delete(self, collection: str) -> None:
@@ -142,6 +144,7 @@ class CollectionsService:
             if info.system:
                 raise InvalidPayloadError("System collections can't be deleted")
             _delete_collection(conn, overview, collection, is_table=info.table is not None)
+            self.context.audit(conn, "delete", "directus_collections", collection)
 
 
 def _delete_collection(

@@ -169,6 +169,9 @@ class FieldsService:
                 ddl.add_column(conn, collection, spec)
             if meta is not None:
                 insert_meta(conn, collection, payload["field"], meta)
+            self.context.audit(
+                conn, "create", "directus_fields", f"{collection}.{payload['field']}", payload
+            )
         return self.read_one(collection, payload["field"])
 
     def update(self, collection: str, field: str, payload: dict[str, Any]) -> dict[str, Any]:
@@ -192,6 +195,7 @@ class FieldsService:
                 self._write_meta(conn, info, payload["meta"], new_type)
             elif new_type != info.type and new_type in IMPLIED_SPECIAL:
                 self._write_meta(conn, info, {}, new_type)
+            self.context.audit(conn, "update", "directus_fields", f"{collection}.{field}", payload)
         return self.read_one(collection, field)
 
     def _alter(
@@ -250,6 +254,7 @@ class FieldsService:
                 )
             _refuse_system_column(info, "deleted")
             drop_field(conn, overview, info)
+            self.context.audit(conn, "delete", "directus_fields", f"{collection}.{field}")
 
 
 def _refuse_system_column(info: FieldInfo, what: str) -> None:

@@ -111,6 +111,9 @@ class RelationsService:
                 )
             if related is not None and meta.get("one_field"):
                 self._ensure_alias(conn, overview, collection, related, meta)
+            self.context.audit(
+                conn, "create", "directus_relations", f"{collection}.{field}", payload
+            )
         return self.read_one(collection, field)
 
     @staticmethod
@@ -245,6 +248,9 @@ class RelationsService:
                         self._ensure_alias(
                             conn, overview, collection, relation.related_collection, row
                         )
+            self.context.audit(
+                conn, "update", "directus_relations", f"{collection}.{field}", payload
+            )
         return self.read_one(collection, field)
 
     def delete(self, collection: str, field: str) -> None:
@@ -253,6 +259,7 @@ class RelationsService:
             if relation is None:
                 raise ForbiddenError()
             drop_relation(conn, overview, relation)
+            self.context.audit(conn, "delete", "directus_relations", f"{collection}.{field}")
 
 
 def drop_relation(conn: Connection, overview: SchemaOverview, relation: RelationInfo) -> None:

@@ -1,11 +1,13 @@
 """The one way the schema services change the schema: admin only, one transaction,
-the version bumped with the DDL, database errors translated, the cache dropped."""
+the version bumped with the DDL, database errors translated, the cache dropped, and
+every change in the activity log."""
 
 from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import Connection
@@ -14,6 +16,7 @@ from tessera.access.accountability import Accountability, require_admin
 from tessera.db.engine import Database
 from tessera.db.errors import translate_db_error
 from tessera.schema.overview import SchemaCache, SchemaOverview, bump_version
+from tessera.services.activity import Action, Revision, record
 
 
 @dataclass
@@ -61,3 +64,25 @@ class SchemaContext:
                 yield
             finally:
                 self._conn = None
+
+    def audit(
+        self,
+        conn: Connection,
+        action: Action,
+        collection: str,
+        item: str,
+        delta: dict[str, Any] | None = None,
+    ) -> None:
+        """Log one schema change as activity on its system collection (with a revision).
+
+        Fields and relations are logged under ``<collection>.<field>``, the key the API
+        names them by; Directus uses its metadata row's id, which a field without
+        metadata does not have.
+        """
+        record(
+            conn,
+            self.accountability,
+            action=action,
+            collection=collection,
+            changes=[Revision(item, data=delta, delta=delta)],
+        )
