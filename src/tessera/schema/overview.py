@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import sqlalchemy as sa
@@ -27,6 +28,7 @@ from tessera.db.system_tables import (
 )
 from tessera.schema.introspect import Column, ForeignKey, Table, inspect_tables
 from tessera.schema.types import ALIAS_SPECIALS, effective_type
+from tessera.schema.values import value_type
 
 SYSTEM_PREFIX = "directus_"
 
@@ -75,6 +77,26 @@ class CollectionInfo:
     @property
     def is_folder(self) -> bool:
         return self.table is None
+
+    @cached_property
+    def sql_table(self) -> sa.Table:
+        """The table for queries, each column typed to read and write Directus's shapes."""
+        if self.table is None:
+            raise ValueError(f"{self.collection} is a folder and has no table")
+        columns = [
+            sa.Column(
+                info.field,
+                value_type(
+                    info.type,
+                    precision=info.schema.numeric_precision,
+                    scale=info.schema.numeric_scale,
+                ),
+                primary_key=info.schema.is_primary_key,
+            )
+            for info in self.fields.values()
+            if info.schema is not None
+        ]
+        return sa.Table(self.collection, sa.MetaData(), *columns)
 
     def to_api(self) -> dict[str, Any]:
         meta = self.meta
