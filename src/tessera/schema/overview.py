@@ -27,6 +27,13 @@ from tessera.db.system_tables import (
     tessera_schema_version,
 )
 from tessera.schema.introspect import Column, ForeignKey, Table, inspect_tables
+from tessera.schema.system_meta import (
+    SYSTEM_ALIASES,
+    SYSTEM_RELATIONS,
+    SYSTEM_SPECIALS,
+    system_field_meta,
+    system_relation_meta,
+)
 from tessera.schema.types import ALIAS_SPECIALS, effective_type
 from tessera.schema.values import value_type
 
@@ -219,8 +226,31 @@ def build_overview(conn: Connection, excluded: frozenset[str] = frozenset()) -> 
         if name in collections and any(flag in ALIAS_SPECIALS for flag in special):
             collections[name].fields[field_name] = FieldInfo(name, field_name, "alias", None, meta)
 
+    _add_system_fields(collections)
     relations = _relations(conn, collections)
     return SchemaOverview(version, collections, relations)
+
+
+def _add_system_fields(collections: dict[str, CollectionInfo]) -> None:
+    """Give system fields the metadata Directus keeps in code, merged with any row's."""
+    for name, specials in SYSTEM_SPECIALS.items():
+        collection = collections.get(name)
+        if collection is None:
+            continue
+        for field_name, special in specials.items():
+            info = collection.fields.get(field_name)
+            if info is None or info.schema is None:
+                continue
+            if info.meta is None:
+                info.meta = system_field_meta(name, field_name, special)
+            else:  # a row may add flags and notes, never take away hashing or concealing
+                own = info.meta.get("special") or []
+                info.meta["special"] = own + [flag for flag in special if flag not in own]
+            info.type = effective_type(info.schema.field_type, info.meta["special"])
+        for field_name, special_flag in SYSTEM_ALIASES.get(name, {}).items():
+            if field_name not in collection.fields:
+                meta = system_field_meta(name, field_name, [special_flag])
+                collection.fields[field_name] = FieldInfo(name, field_name, "alias", None, meta)
 
 
 def _relations(conn: Connection, collections: dict[str, CollectionInfo]) -> list[RelationInfo]:
@@ -239,7 +269,20 @@ def _relations(conn: Connection, collections: dict[str, CollectionInfo]) -> list
             found[key].meta = meta
         else:
             found[key] = RelationInfo(key[0], key[1], row["one_collection"], None, meta)
-    return list(found.values())
+    extra = []
+    for entry in SYSTEM_RELATIONS:
+        many, field_name, related = entry[:3]
+        if many not in collections or related not in collections:
+            continue
+        meta = system_relation_meta(*entry)
+        known = found.get((many, field_name))
+        if known is None:
+            found[(many, field_name)] = RelationInfo(many, field_name, related, None, meta)
+        elif known.meta is None:
+            known.meta = meta
+        elif known.meta.get("system"):  # a second many-to-many through the same key
+            extra.append(RelationInfo(many, field_name, related, known.schema, meta))
+    return [*found.values(), *extra]
 
 
 def read_version(conn: Connection) -> tuple[int, int]:

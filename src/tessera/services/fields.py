@@ -240,7 +240,7 @@ class FieldsService:
                 row["special"] = ",".join([*special, implied])
         table = directus_fields
         where = (table.c.collection == info.collection) & (table.c.field == info.field)
-        if info.meta is None:
+        if info.meta is None or "id" not in info.meta:  # none, or only built-in system meta
             insert_meta(conn, info.collection, info.field, row)
         elif row:
             conn.execute(sa.update(table).where(where).values(**row))
