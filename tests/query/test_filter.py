@@ -74,6 +74,15 @@ def test_and_or_nest():
     )
 
 
+def test_nested_groups_of_the_same_kind_are_one_group():
+    assert parse_filter({"a": 1, "_and": [{"b": 2}, {"_and": [{"c": 3}, {}]}]}) == And(
+        (only("_eq", 1, ("a",)), only("_eq", 2, ("b",)), only("_eq", 3, ("c",)))
+    )
+    assert parse_filter({"_or": [{"_or": [{"a": 1}, {"b": 2}]}, {"c": 3}]}) == Or(
+        (only("_eq", 1, ("a",)), only("_eq", 2, ("b",)), only("_eq", 3, ("c",)))
+    )
+
+
 def test_a_group_of_one_is_its_member():
     assert parse_filter({"_and": [{"_or": [{"a": 1}]}]}) == only("_eq", 1, ("a",))
 
@@ -485,7 +494,16 @@ def test_three_levels_fit_a_limit_of_three(raw):
 )
 def test_four_levels_exceed_a_limit_of_three(raw, where):
     assert refusal(raw, max_filter_depth=3) == (
-        f'The filter is nested deeper than 3 levels at "{where}"'
+        f'The filter is nested deeper than the limit of 3 at "{where}"'
+    )
+
+
+def test_a_deep_level_filter_has_the_same_depth_limit():
+    raw = {"deep": {"tags": {"_filter": {"a": {"b": {"_eq": 1}}}}}}
+    with pytest.raises(InvalidQueryError) as info:
+        parse_query(raw, limit_default=10, limit_max=None, max_filter_depth=1)
+    assert info.value.extensions["reason"] == (
+        'The filter is nested deeper than the limit of 1 at "deep.tags._filter.a.b"'
     )
 
 
@@ -499,7 +517,7 @@ def test_absurdly_deep_objects_are_refused_without_recursing(key):
     raw: object = {"a": 1}
     for _ in range(100_000):
         raw = {key: [raw]} if key == "_and" else {key: raw}
-    assert refusal(raw).startswith("The filter is nested deeper than 16 levels")
+    assert refusal(raw).startswith("The filter is nested deeper than the limit of 16 at")
 
 
 def test_absurdly_deep_json_text_is_refused():

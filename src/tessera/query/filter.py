@@ -284,7 +284,9 @@ def _require_object(value: object, where: str) -> Mapping[Any, Any]:
 
 def _check_depth(path: Path, level: int, where: str, limit: int) -> None:
     if level + max(len(path) - 1, 0) > limit:
-        raise InvalidQueryError(f'The filter is nested deeper than {limit} levels at "{where}"')
+        raise InvalidQueryError(
+            f'The filter is nested deeper than the limit of {limit} at "{where}"'
+        )
 
 
 def _all(parts: list[Filter]) -> Filter:
