@@ -9,6 +9,7 @@ from tessera.access.accountability import Accountability
 from tessera.errors import (
     ContainsNullValuesError,
     ForbiddenError,
+    InvalidForeignKeyError,
     InvalidPayloadError,
     RecordNotUniqueError,
 )
@@ -638,3 +639,20 @@ def test_uniqueness_a_foreign_key_relies_on_can_not_be_removed(db, fields, hand_
     with pytest.raises(InvalidPayloadError):
         fields.update(hand_made, "code", {"schema": {"is_unique": False}})
     assert state() == before
+
+
+@pytest.mark.sqlite_only
+def test_a_broken_key_elsewhere_does_not_block_schema_changes(db, fields, titled):
+    with db.engine.connect() as conn:
+        raw = conn.connection.dbapi_connection
+        raw.execute("PRAGMA foreign_keys=OFF")
+        raw.execute("CREATE TABLE owners (id integer PRIMARY KEY)")
+        raw.execute("CREATE TABLE pets (id integer PRIMARY KEY, owner integer REFERENCES owners)")
+        raw.execute("INSERT INTO pets (id, owner) VALUES (1, 99)")  # no owner 99
+        raw.execute("PRAGMA foreign_keys=ON")
+
+    fields.update(titled, "title", {"schema": {"max_length": 99}})  # rebuilds posts only
+    assert fields.read_one(titled, "title")["schema"]["max_length"] == 99
+
+    with pytest.raises(InvalidForeignKeyError):
+        fields.update("pets", "owner", {"schema": {"is_indexed": True, "is_nullable": False}})

@@ -19,11 +19,23 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.engine import make_url
 
 from tessera.errors import InvalidForeignKeyError
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
+#: Where a schema change lists the SQLite tables whose foreign keys to check before commit.
+FK_CHECK_KEY = "tessera_fk_check"
+
+
+def check_foreign_keys_before_commit(conn: Connection, table: str) -> None:
+    """Have :meth:`Database.schema_change` check ``table``'s foreign keys before it commits.
+
+    Only the tables a change rewrote and the tables pointing at them need checking;
+    checking the whole database would scan every table on every schema change.
+    """
+    conn.info.setdefault(FK_CHECK_KEY, set()).add(table)
 
 
 class Database:
@@ -93,16 +105,12 @@ class Database:
             raw.execute("PRAGMA foreign_keys=OFF")  # on the driver: no SQLAlchemy autobegin
             try:
                 conn = conn.execution_options(tessera_write=True)
+                conn.info.pop(FK_CHECK_KEY, None)
                 with conn.begin():
                     yield conn
-                    broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
-                    if broken:
-                        table, rowid, parent = broken[0][0], broken[0][1], broken[0][2]
-                        raise InvalidForeignKeyError(
-                            f'Row {rowid} of "{table}" points at a missing row of "{parent}".',
-                            collection=table,
-                        )
+                    _check_foreign_keys(conn, conn.info.pop(FK_CHECK_KEY, set()))
             finally:
+                conn.info.pop(FK_CHECK_KEY, None)
                 raw.execute("PRAGMA foreign_keys=ON")
 
     def scalar(self, sql: str, **params: Any) -> Any:
@@ -111,6 +119,29 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def _check_foreign_keys(conn: Connection, tables: set[str]) -> None:
+    """Check the keys of the rewritten tables and of the tables pointing at them (a
+    parent whose key lost its uniqueness breaks its children without changing a row)."""
+    if not tables:
+        return
+    inspector = sa_inspect(conn)
+    existing = set(inspector.get_table_names())
+    children = {
+        name
+        for name in existing
+        if any(fk["referred_table"] in tables for fk in inspector.get_foreign_keys(name))
+    }
+    for table in sorted((tables | children) & existing):
+        quoted = conn.dialect.identifier_preparer.quote(table)
+        broken = conn.exec_driver_sql(f"PRAGMA foreign_key_check({quoted})").fetchall()
+        if broken:
+            rowid, parent = broken[0][1], broken[0][2]
+            raise InvalidForeignKeyError(
+                f'Row {rowid} of "{table}" points at a missing row of "{parent}".',
+                collection=table,
+            )
 
 
 def _json_default(value: Any) -> Any:

@@ -23,6 +23,7 @@ from alembic.migration import MigrationContext
 from alembic.operations import BatchOperations, Operations
 from sqlalchemy import Connection
 
+from tessera.db.engine import check_foreign_keys_before_commit
 from tessera.schema.defaults import server_default
 from tessera.schema.introspect import Column, sqlite_foreign_key_actions
 from tessera.schema.types import column_type
@@ -119,8 +120,10 @@ def _batch(
     conn: Connection, table: str, *, copy_from: sa.Table | None = None, **kwargs: Any
 ) -> Iterator[BatchOperations]:
     """Alembic's batch mode; a SQLite rebuild copies the table as :func:`_sqlite_table` sees it."""
-    if copy_from is None and conn.dialect.name == "sqlite":
-        copy_from = _sqlite_table(conn, table)
+    if conn.dialect.name == "sqlite":
+        check_foreign_keys_before_commit(conn, table)
+        if copy_from is None:
+            copy_from = _sqlite_table(conn, table)
     with _operations(conn).batch_alter_table(table, copy_from=copy_from, **kwargs) as batch:
         yield batch
 
