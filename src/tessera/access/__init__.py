@@ -1,1 +1,1 @@
-"""Who may do what: passwords now; accountability and permission resolution to come."""
+"""Who may do what: passwords, the caller's accountability, and how it is resolved."""

@@ -13,7 +13,10 @@ class Accountability:
 
     user: str | None = None
     role: str | None = None
+    #: The caller's role and its ancestors, root first: a role inherits its parents' policies.
     roles: tuple[str, ...] = ()
+    #: Every policy that applies, in the order presets merge: parents', the role's, the user's.
+    policies: tuple[str, ...] = ()
     admin: bool = False
     app: bool = False
     ip: str | None = None
