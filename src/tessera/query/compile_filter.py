@@ -1,0 +1,411 @@
+"""A parsed filter as a SQLAlchemy Core condition over one collection's table.
+
+``compile_filter(filter, "articles", overview, dialect=...)`` returns a boolean expression
+over ``overview.collections["articles"].sql_table``, for ``select(table).where(...)``.
+Names are checked against the schema and values are always bound: nothing a caller sends
+shapes the statement except through the schema.
+
+Relations, Directus's way:
+
+- a path through a many-to-one (``author.name``) asks whether the related item matches:
+  ``author IN (SELECT id FROM authors WHERE name = ...)``. An item with no author matches
+  no condition on the author's fields, ``_null`` included (Directus's LEFT JOIN would let
+  it match ``author.name _null``);
+- a path through a one-to-many or many-to-many field (the alias of an o2m to a junction)
+  asks whether *some* related item matches, as ``_some`` does; ``_none`` asks that none do.
+  Sibling conditions on the same relation (``{comments: {text: ..., likes: ...}}``, or the
+  same relation twice in one ``_and``) must hold on the same related item, as Directus's
+  join makes them;
+- ``{comments: {_null: true}}`` means "has no comments" and ``_nnull`` "has some";
+  another operator on a to-many field applies to the related items' primary keys;
+- an m2a step names its collection (``item:headings``);
+- ``count(comments)`` counts the related items (junction rows for a many-to-many).
+
+An unknown collection or field anywhere on a path is FORBIDDEN, as it is in Directus, so
+the schema does not leak; an operator or function that does not fit the field's type, or
+a value that cannot be one, is INVALID_QUERY naming the part.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
+
+import sqlalchemy as sa
+
+from tessera.errors import ForbiddenError, InvalidQueryError
+from tessera.query import filter_values as values
+from tessera.query.filter_sql import (
+    FUNCTIONS_FOR_TYPE,
+    TEXT_MATCH,
+    case_insensitive_equal,
+    check_operator,
+    compare,
+    date_part,
+    presence,
+    text_match,
+)
+from tessera.query.filter_variables import Variables, now_value
+from tessera.query.model import And, Condition, DynamicVariable, Filter, Or, Relational
+from tessera.schema.overview import CollectionInfo, FieldInfo, SchemaOverview
+
+_SINGLE = frozenset({"_eq", "_neq", "_lt", "_lte", "_gt", "_gte", "_ieq", "_nieq"})
+_LIST = frozenset({"_in", "_nin"})
+_PAIR = frozenset({"_between", "_nbetween"})
+_PRESENCE = frozenset({"_null", "_nnull", "_empty", "_nempty"})
+#: The text operators whose operand is text whatever the field.
+_TEXTUAL = TEXT_MATCH | {"_ieq", "_nieq"}
+
+
+def compile_filter(
+    filter: Filter,
+    collection: str,
+    overview: SchemaOverview,
+    *,
+    dialect: sa.Dialect,
+    variables: Variables | None = None,
+    now: dt.datetime | None = None,
+) -> sa.ColumnElement[bool]:
+    """The condition ``filter`` puts on the items of ``collection``.
+
+    ``variables`` gives ``$CURRENT_*`` (see :func:`tessera.query.filter_variables.load_variables`
+    for sub-paths); ``now`` is ``$NOW`` (an aware datetime; the current time by default).
+    """
+    info = overview.collections.get(collection)
+    if info is None or info.table is None:
+        raise ForbiddenError()
+    compiler = _Compiler(
+        overview, dialect, variables or Variables(), now or dt.datetime.now(dt.UTC)
+    )
+    return compiler.filter(filter, _Scope(info, info.sql_table, ()))
+
+
+@dataclass(frozen=True)
+class _Scope:
+    """One collection's rows in the statement: the root table or a subquery's alias."""
+
+    info: CollectionInfo
+    table: sa.FromClause
+    prefix: tuple[str, ...]
+
+    def column(self, name: str) -> sa.ColumnElement[Any]:
+        return self.table.c[name]
+
+    @property
+    def primary(self) -> sa.ColumnElement[Any]:
+        return self.table.c[self.info.primary or "id"]
+
+
+@dataclass(frozen=True)
+class _Link:
+    """How the rows of one collection reach related rows through one field."""
+
+    kind: Literal["m2o", "o2m", "a2o"]
+    field: str
+    target: CollectionInfo
+    #: o2m: the many side's field holding this collection's key; a2o: the field naming
+    #: the collection.
+    other: str | None = None
+
+
+@dataclass
+class _Compiler:
+    overview: SchemaOverview
+    dialect: sa.Dialect
+    variables: Variables
+    now: dt.datetime
+    _aliases: int = field(default=0)
+
+    # --- tree ------------------------------------------------------------------------
+
+    def filter(self, node: Filter, scope: _Scope) -> sa.ColumnElement[bool]:
+        if isinstance(node, And):
+            return sa.and_(sa.true(), *self._siblings(node.filters, scope, And))
+        if isinstance(node, Or):
+            return sa.or_(*self._siblings(node.filters, scope, Or))
+        return self._siblings((node,), scope, And)[0]
+
+    def _siblings(
+        self, nodes: Sequence[Filter], scope: _Scope, group: type[And] | type[Or]
+    ) -> list[sa.ColumnElement[bool]]:
+        """Each node's condition, with nodes that follow the same relation in one subquery.
+
+        Under ``_and`` that makes them hold on the same related item; under ``_or`` it is
+        the same answer with fewer subqueries.
+        """
+        parts: list[sa.ColumnElement[bool] | str] = []
+        followed: dict[str, list[Filter]] = {}
+        for node in nodes:
+            node = self._through_alias(node, scope)
+            step = _first_step(node)
+            if step is None:
+                parts.append(self._node(node, scope))
+                continue
+            if step not in followed:
+                followed[step] = []
+                parts.append(step)
+            followed[step].append(_rest(node))
+        return [
+            part
+            if not isinstance(part, str)
+            else self._follow(scope, part, _combined(followed[part], group))
+            for part in parts
+        ]
+
+    def _node(self, node: Filter, scope: _Scope) -> sa.ColumnElement[bool]:
+        if isinstance(node, And | Or):
+            return self.filter(node, scope)
+        if isinstance(node, Relational):
+            return self._quantified(node, scope)
+        return self._condition(node, scope)
+
+    def _through_alias(self, node: Filter, scope: _Scope) -> Filter:
+        """``{comments: {op: v}}`` on a to-many field: a question about its related items."""
+        if not isinstance(node, Condition) or len(node.path) != 1 or node.function:
+            return node
+        info = self._field(scope, node.path[0])
+        if not info.is_alias:
+            return node
+        link = self._link(scope, node.path[0])
+        if link.kind != "o2m":
+            raise InvalidQueryError(f'"{_where(scope, node.path)}" holds no value to filter on')
+        missing = (
+            (node.operator in ("_null", "_empty") and node.value is True)
+            or (node.operator in ("_nnull", "_nempty") and node.value is False)
+            or (node.operator == "_eq" and node.value is None)
+        )
+        if missing:
+            return Relational(node.path, "none", And(()))
+        related_key = (node.path[0], link.target.primary or "id")
+        return replace(node, path=related_key)
+
+    # --- relations ---------------------------------------------------------------------
+
+    def _link(self, scope: _Scope, step: str) -> _Link:
+        name, colon, target_name = step.partition(":")
+        info = self._field(scope, name)
+        collection = scope.info.collection
+        relation = self.overview.relation(collection, name) if info.schema is not None else None
+        if colon:
+            meta = (relation.meta or {}) if relation else {}
+            allowed = meta.get("one_allowed_collections") or []
+            target = self.overview.collections.get(target_name)
+            if not meta.get("one_collection_field") or target_name not in allowed or not target:
+                raise ForbiddenError()
+            return _Link("a2o", name, target, meta["one_collection_field"])
+        if relation is not None:
+            meta = relation.meta or {}
+            if relation.related_collection is None:
+                if meta.get("one_allowed_collections"):
+                    raise InvalidQueryError(
+                        f'"{_where(scope, (name,))}" is a many-to-any field: name the '
+                        f'collection, as in "{name}:{meta["one_allowed_collections"][0]}"'
+                    )
+                raise ForbiddenError()
+            target = self.overview.collections.get(relation.related_collection)
+            if target is None or target.table is None:
+                raise ForbiddenError()
+            return _Link("m2o", name, target)
+        if info.is_alias:
+            for candidate in self.overview.relations:
+                if (
+                    candidate.related_collection == collection
+                    and (candidate.meta or {}).get("one_field") == name
+                ):
+                    many = self.overview.collections.get(candidate.collection)
+                    if many is None or many.table is None:
+                        raise ForbiddenError()
+                    return _Link("o2m", name, many, candidate.field)
+        raise ForbiddenError()
+
+    def _follow(self, scope: _Scope, step: str, inner: Filter) -> sa.ColumnElement[bool]:
+        """Some item related through ``step`` matches ``inner``."""
+        link = self._link(scope, step)
+        related = self._scope(link.target, (*scope.prefix, step))
+        return self._member(scope, link, related, self.filter(inner, related))
+
+    def _quantified(self, node: Relational, scope: _Scope) -> sa.ColumnElement[bool]:
+        link = self._link(scope, node.path[0])
+        if link.kind != "o2m":
+            raise InvalidQueryError(
+                f'"_{node.quantifier}" can only follow a one-to-many or many-to-many field '
+                f'at "{_where(scope, node.path)}"'
+            )
+        related = self._scope(link.target, scope.prefix + node.path)
+        member = self._member(scope, link, related, self.filter(node.filter, related))
+        return member if node.quantifier == "some" else sa.not_(member)
+
+    def _member(
+        self, scope: _Scope, link: _Link, related: _Scope, where: sa.ColumnElement[bool]
+    ) -> sa.ColumnElement[bool]:
+        if link.kind == "m2o":
+            keys = sa.select(related.primary).where(where)
+            return scope.column(link.field).in_(keys)
+        if link.kind == "o2m":
+            assert link.other is not None
+            holder = related.column(link.other)
+            keys = sa.select(holder).where(holder.is_not(None), where)
+            return scope.primary.in_(keys)
+        assert link.other is not None
+        keys = sa.select(sa.cast(related.primary, sa.String)).where(where)
+        return sa.and_(
+            scope.column(link.other) == sa.literal(link.target.collection, sa.String()),
+            scope.column(link.field).in_(keys),
+        )
+
+    def _scope(self, info: CollectionInfo, prefix: tuple[str, ...]) -> _Scope:
+        self._aliases += 1
+        return _Scope(info, info.sql_table.alias(f"f{self._aliases}"), prefix)
+
+    def _field(self, scope: _Scope, name: str) -> FieldInfo:
+        info = scope.info.fields.get(name)
+        if info is None:
+            raise ForbiddenError()
+        return info
+
+    # --- conditions -------------------------------------------------------------------
+
+    def _condition(self, node: Condition, scope: _Scope) -> sa.ColumnElement[bool]:
+        name = node.path[0]
+        where = _where(scope, node.path, node.function)
+        info = self._field(scope, name)
+        if node.json_path:
+            raise InvalidQueryError(f'"_json" filters are not supported yet at "{where}"')
+        if node.function == "count":
+            link = self._link(scope, name) if info.is_alias else None
+            if link is None or link.kind != "o2m":
+                raise InvalidQueryError(
+                    f'Invalid filter key "{where}": count() takes a '
+                    "one-to-many or many-to-many field"
+                )
+            return self._apply(node, self._count(scope, link), "integer", (), None, where)
+        if info.is_alias:
+            raise InvalidQueryError(f'"{where}" holds no value to filter on')
+        column = scope.column(name)
+        if node.function:
+            if node.function not in FUNCTIONS_FOR_TYPE.get(info.type, ()):
+                raise InvalidQueryError(
+                    f'Invalid filter key "{where}": {node.function}() '
+                    f'does not take a field of type "{info.type}"'
+                )
+            expr = date_part(node.function, column, info.type, self.dialect)
+            return self._apply(node, expr, "integer", (), None, where)
+        return self._apply(node, column, info.type, info.special, column, where)
+
+    def _count(self, scope: _Scope, link: _Link) -> sa.ColumnElement[int]:
+        assert link.other is not None
+        related = self._scope(link.target, scope.prefix)
+        counted = sa.select(sa.func.count()).where(related.column(link.other) == scope.primary)
+        return counted.scalar_subquery()
+
+    def _apply(
+        self,
+        node: Condition,
+        expr: sa.ColumnElement[Any],
+        field_type: str,
+        special: Sequence[str],
+        column: sa.ColumnElement[Any] | None,
+        where: str,
+    ) -> sa.ColumnElement[bool]:
+        operator = node.operator
+        check_operator(field_type, special, operator, where)
+        if operator in _PRESENCE:
+            textual = field_type in values.TEXT_TYPES
+            return presence(operator, expr, bool(node.value), textual)
+        if operator in _TEXTUAL:
+            needle = self._single(node.value, where)
+            if needle is None:
+                return sa.false()
+            text = values.text(needle, where)
+            if operator in TEXT_MATCH:
+                return text_match(operator, expr, text, self.dialect)
+            return case_insensitive_equal(operator, expr, text, self.dialect)
+        bind = self._binder(field_type, column, where)
+        if operator in _LIST:
+            found = [v for v in self._many(node.value, where) if v is not None]
+            return compare(operator, expr, [bind(v) for v in found])
+        if operator in _PAIR:
+            assert isinstance(node.value, tuple)
+            low, high = (self._single(v, where) for v in node.value)
+            if low is None or high is None:
+                return sa.false()
+            return compare(operator, expr, [bind(low), bind(high)])
+        if node.value is None:  # as sent: _eq null is IS NULL, _neq null IS NOT NULL
+            return expr.is_(None) if operator == "_eq" else expr.is_not(None)
+        value = self._single(node.value, where)
+        if value is None:  # a variable with no value: equal to nothing, unequal to all
+            return expr.is_not(None) if operator == "_neq" else sa.false()
+        return compare(operator, expr, [bind(value)])
+
+    # --- values -----------------------------------------------------------------------
+
+    def _resolve(self, operand: Any) -> Any:
+        if not isinstance(operand, DynamicVariable):
+            return operand
+        if operand.name == "NOW":
+            return now_value(operand, self.now)
+        return self.variables.value(operand)
+
+    def _single(self, operand: Any, where: str) -> Any:
+        value = self._resolve(operand)
+        if isinstance(value, list):
+            raise InvalidQueryError(
+                f'"{where}" takes one value, and the variable gives a list: use "_in"'
+            )
+        return value
+
+    def _many(self, operand: Any, where: str) -> list[Any]:
+        found: list[Any] = []
+        for item in operand if isinstance(operand, tuple) else (operand,):
+            value = self._resolve(item)
+            found.extend(value if isinstance(value, list) else [value])
+        return found
+
+    def _binder(
+        self, field_type: str, column: sa.ColumnElement[Any] | None, where: str
+    ) -> Callable[[Any], sa.ColumnElement[Any]]:
+        """Coerces an operand to ``field_type`` and binds it with the column's own type."""
+
+        def bind(value: Any) -> sa.ColumnElement[Any]:
+            if field_type in values.NUMBER_TYPES:
+                number = values.number(value, where)
+                if field_type == "decimal" and column is not None:
+                    return sa.literal(number, column.type)
+                if isinstance(number, int):
+                    return sa.literal(number, sa.BigInteger())
+                return sa.literal(float(number), sa.Float())
+            assert column is not None
+            if field_type == "boolean":
+                return sa.literal(values.boolean(value, where), column.type)
+            if field_type == "uuid":
+                return sa.literal(values.uuid_text(value, where), column.type)
+            if field_type in values.TEMPORAL_TYPES:
+                return sa.literal(values.temporal(value, column, field_type, where), column.type)
+            return sa.literal(values.text(value, where), sa.String())
+
+        return bind
+
+
+def _first_step(node: Filter) -> str | None:
+    """The relation a node follows first, when it is one to group with its siblings."""
+    if isinstance(node, Condition | Relational) and len(node.path) > 1:
+        return node.path[0]
+    return None
+
+
+def _rest(node: Filter) -> Filter:
+    assert isinstance(node, Condition | Relational)
+    return replace(node, path=node.path[1:])
+
+
+def _combined(nodes: list[Filter], group: type[And] | type[Or]) -> Filter:
+    return nodes[0] if len(nodes) == 1 else group(tuple(nodes))
+
+
+def _where(scope: _Scope, path: tuple[str, ...], function: str | None = None) -> str:
+    steps = list(scope.prefix + path)
+    if function:
+        steps[-1] = f"{function}({steps[-1]})"
+    return ".".join(steps)
