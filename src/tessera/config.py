@@ -7,8 +7,10 @@ line naming the variable and what it expected.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
+import re
 import secrets
 from pathlib import Path
 from typing import Any, Literal
@@ -42,7 +44,30 @@ EXPECTED: dict[str, str] = {
     "DB_CONNECTION_STRING": "a postgresql:// URL",
     "ADMIN_EMAIL": "an email address",
     "DB_EXCLUDE_TABLES": "a comma-separated list of table names",
+    "ACCESS_TOKEN_TTL": "a duration such as 15m, 2h or 7d (a bare number is milliseconds)",
+    "REFRESH_TOKEN_TTL": "a duration such as 15m, 2h or 7d (a bare number is milliseconds)",
+    "LOGIN_STALL_TIME": "a number of milliseconds, 0 or more",
 }
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w|y)?\s*$")
+_UNIT_MS = {
+    "ms": 1,
+    "s": 1000,
+    "m": 60_000,
+    "h": 3_600_000,
+    "d": 86_400_000,
+    "w": 604_800_000,
+    "y": 31_557_600_000,
+}
+
+
+def parse_duration(value: str | int) -> dt.timedelta:
+    """A duration written as Directus writes them (``15m``, ``7d``; a bare number is ms)."""
+    found = _DURATION.match(str(value))
+    if found is None:
+        raise ValueError(f"{value!r} is not a duration")
+    amount, unit = float(found.group(1)), found.group(2) or "ms"
+    return dt.timedelta(milliseconds=amount * _UNIT_MS[unit])
 
 
 class ConfigError(Exception):
@@ -75,6 +100,10 @@ class Settings(BaseSettings):
     admin_password: str | None = None
     admin_token: str | None = None
 
+    access_token_ttl: str = "15m"
+    refresh_token_ttl: str = "7d"
+    login_stall_time: int = 500
+
     query_limit_default: int = 100
     query_limit_max: int = -1
     mcp_enabled: bool = True
@@ -99,6 +128,20 @@ class Settings(BaseSettings):
     def _limit_max(cls, value: int) -> int:
         if value != -1 and value < 1:
             raise ValueError("must be at least 1 or -1")
+        return value
+
+    @field_validator("access_token_ttl", "refresh_token_ttl")
+    @classmethod
+    def _duration(cls, value: str) -> str:
+        if parse_duration(value) <= dt.timedelta(0):
+            raise ValueError("must be longer than nothing")
+        return value
+
+    @field_validator("login_stall_time")
+    @classmethod
+    def _stall(cls, value: int) -> int:
+        if value < 0:
+            raise ValueError("must not be negative")
         return value
 
     @field_validator("log_level")

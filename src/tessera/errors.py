@@ -90,3 +90,35 @@ class RouteNotFoundError(TesseraError):
 class ServiceUnavailableError(TesseraError):
     code = "SERVICE_UNAVAILABLE"
     status = 503
+
+
+class InvalidCredentialsError(TesseraError):
+    code = "INVALID_CREDENTIALS"
+    status = 401
+
+    def __init__(self, message: str = "Invalid user credentials.", **ext: Any) -> None:
+        super().__init__(message, **ext)
+
+
+class TokenExpiredError(TesseraError):
+    code = "TOKEN_EXPIRED"
+    status = 401
+
+    def __init__(self, message: str = "Token expired.", **ext: Any) -> None:
+        super().__init__(message, **ext)
+
+
+class InvalidTokenError(TesseraError):
+    code = "INVALID_TOKEN"
+    status = 403
+
+    def __init__(self, message: str = "Invalid token.", **ext: Any) -> None:
+        super().__init__(message, **ext)
+
+
+class UserSuspendedError(TesseraError):
+    code = "USER_SUSPENDED"
+    status = 401
+
+    def __init__(self, message: str = "User suspended.", **ext: Any) -> None:
+        super().__init__(message, **ext)
