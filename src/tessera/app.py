@@ -12,12 +12,13 @@ from starlette.routing import BaseRoute
 from tessera.config import Settings, ensure_secret, load_settings
 from tessera.db.engine import Database
 from tessera.logs import configure_logging
-from tessera.rest import server
+from tessera.rest import auth, server
 from tessera.rest.errors import EXCEPTION_HANDLERS, UnexpectedErrors
 from tessera.schema.overview import SchemaCache
+from tessera.services.auth import AuthService
 
 #: Each REST module's routes; a new area is one more entry.
-ROUTE_GROUPS: list[Sequence[BaseRoute]] = [server.routes]
+ROUTE_GROUPS: list[Sequence[BaseRoute]] = [server.routes, auth.routes]
 
 
 def create_app(settings: Settings, db: Database | None = None) -> Starlette:
@@ -38,6 +39,7 @@ def create_app(settings: Settings, db: Database | None = None) -> Starlette:
     app.state.settings = settings
     app.state.db = database
     app.state.schema = SchemaCache(database, settings.excluded_tables)
+    app.state.auth = AuthService(database, settings)
     return app
 
 

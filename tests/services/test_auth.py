@@ -114,10 +114,10 @@ def test_login_gives_a_token_pair_opens_a_session_and_is_logged(db, people):
 
 @pytest.mark.parametrize(
     ("email", "password"),
-    [("ada@example.com", "wrong"), ("nobody@example.com", "pw-1"), ("", "x")],
+    [("ada@example.com", "wrong"), ("nobody@example.com", "pw-1"), ("", "x"), ("a@b.c", "")],
 )
 def test_bad_credentials_are_refused_alike(db, people, email, password):
-    expected = InvalidPayloadError if not email else InvalidCredentialsError
+    expected = InvalidPayloadError if not (email and password) else InvalidCredentialsError
     with pytest.raises(expected):
         service(db).login(email, password)
     with db.read() as conn:
@@ -149,8 +149,7 @@ def test_refresh_rotates_and_logout_ends_the_session(db, people):
     auth.logout(second.refresh_token)
     with pytest.raises(InvalidCredentialsError):
         auth.refresh(second.refresh_token)
-    with pytest.raises(InvalidCredentialsError):
-        auth.logout(second.refresh_token)
+    auth.logout(second.refresh_token)  # ending an ended session is not an error
 
 
 def test_refresh_refuses_an_expired_session_and_a_user_suspended_since(db, people):
