@@ -144,7 +144,7 @@ class FieldsService:
         self.context = context
 
     def read_all(self, collection: str | None = None) -> list[dict[str, Any]]:
-        overview = self.context.overview()
+        overview = self.context.overview("directus_fields")
         if collection is not None:
             infos = [collection_or_forbidden(overview, collection)]
         else:
@@ -152,7 +152,8 @@ class FieldsService:
         return [f.to_api() for info in infos for f in info.fields.values()]
 
     def read_one(self, collection: str, field: str) -> dict[str, Any]:
-        return field_or_forbidden(self.context.overview(), collection, field).to_api()
+        overview = self.context.overview("directus_fields")
+        return field_or_forbidden(overview, collection, field).to_api()
 
     def create(self, collection: str, payload: dict[str, Any]) -> dict[str, Any]:
         with self.context.change() as (conn, overview):

@@ -53,7 +53,7 @@ class RelationsService:
         self.context = context
 
     def read_all(self, collection: str | None = None) -> list[dict[str, Any]]:
-        overview = self.context.overview()
+        overview = self.context.overview("directus_relations")
         if collection is not None and collection not in overview.collections:
             raise ForbiddenError()
         return [
@@ -63,7 +63,7 @@ class RelationsService:
         ]
 
     def read_one(self, collection: str, field: str) -> dict[str, Any]:
-        relation = self.context.overview().relation(collection, field)
+        relation = self.context.overview("directus_relations").relation(collection, field)
         if relation is None:
             raise ForbiddenError()
         return relation.to_api()

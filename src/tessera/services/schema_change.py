@@ -6,15 +6,17 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import Connection
 
 from tessera.access.accountability import Accountability, require_admin
+from tessera.access.permissions import Permissions, load_permissions
 from tessera.db.engine import Database
 from tessera.db.errors import translate_db_error
+from tessera.errors import ForbiddenError
 from tessera.schema.overview import SchemaCache, SchemaOverview, bump_version
 from tessera.services.activity import Action, Revision, record
 
@@ -28,11 +30,26 @@ class SchemaContext:
     accountability: Accountability | None = None
     _conn: Connection | None = field(default=None, init=False, repr=False)
 
-    def overview(self) -> SchemaOverview:
-        require_admin(self.accountability)
+    def overview(self, kind: str = "directus_collections") -> SchemaOverview:
+        """The schema as the caller may see it, through the system collection ``kind``.
+
+        Admins and internal calls see everything. Anyone else needs read access to
+        ``kind`` (``directus_collections``, ``directus_fields`` or
+        ``directus_relations``; app access grants all three) and then sees only the
+        collections, fields and relations their read permissions cover.
+        """
         if self._conn is not None:
+            require_admin(self.accountability)
             return self.cache.load(self._conn)
-        return self.cache.get()
+        overview = self.cache.get()
+        who = self.accountability
+        if who is None or who.admin:
+            return overview
+        with self.db.read() as conn:
+            granted = load_permissions(conn, who)
+        if granted.get(kind, "read") is None:
+            raise ForbiddenError()
+        return visible_part(overview, granted)
 
     @contextlib.contextmanager
     def change(self) -> Iterator[tuple[Connection, SchemaOverview]]:
@@ -86,3 +103,25 @@ class SchemaContext:
             collection=collection,
             changes=[Revision(item, data=delta, delta=delta)],
         )
+
+
+def visible_part(overview: SchemaOverview, granted: Permissions) -> SchemaOverview:
+    """The collections, fields and relations the ``granted`` read permissions cover."""
+    collections = {}
+    for name, info in overview.collections.items():
+        reading = granted.get(name, "read")
+        if reading is None:
+            continue
+        allowed = reading.fields
+        fields = {
+            key: value for key, value in info.fields.items() if allowed is None or key in allowed
+        }
+        collections[name] = replace(info, fields=fields)
+    relations = [
+        relation
+        for relation in overview.relations
+        if relation.collection in collections
+        and relation.field in collections[relation.collection].fields
+        and (relation.related_collection is None or relation.related_collection in collections)
+    ]
+    return SchemaOverview(overview.version, collections, relations)

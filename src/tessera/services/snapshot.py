@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from tessera import __version__
+from tessera.access.accountability import require_admin
 from tessera.errors import InvalidPayloadError
 from tessera.schema.overview import SYSTEM_PREFIX
 from tessera.services.collections import CollectionsService
@@ -50,6 +51,7 @@ class Change:
 
 def take_snapshot(context: SchemaContext) -> dict[str, Any]:
     """The user data model (system collections left out) as a snapshot document."""
+    require_admin(context.accountability)
     overview = context.overview()
     vendor = "sqlite" if context.db.is_sqlite else "postgres"
     collections, fields, relations = [], [], []
