@@ -13,13 +13,17 @@ Relations, Directus's way:
   it match ``author.name _null``);
 - a path through a one-to-many or many-to-many field (the alias of an o2m to a junction)
   asks whether *some* related item matches, as ``_some`` does; ``_none`` asks that none do.
+  An article with no comments matches no condition on the comments' fields
+  (``{comments: {text: {_null: true}}}``), where Directus's LEFT JOIN matches it;
   Sibling conditions on the same relation (``{comments: {text: ..., likes: ...}}``, or the
   same relation twice in one ``_and``) must hold on the same related item, as Directus's
   join makes them;
 - ``{comments: {_null: true}}`` means "has no comments" and ``_nnull`` "has some";
   another operator on a to-many field applies to the related items' primary keys;
 - an m2a step names its collection (``item:headings``);
-- ``count(comments)`` counts the related items (junction rows for a many-to-many).
+- ``count(comments)`` counts the related items (junction rows for a many-to-many);
+- ``_some`` and ``_none`` may follow a to-many field at any depth (Directus takes them only
+  on the root collection's fields), never a many-to-one.
 
 An unknown collection or field anywhere on a path is FORBIDDEN, as it is in Directus, so
 the schema does not leak; an operator or function that does not fit the field's type, or
@@ -67,17 +71,20 @@ def compile_filter(
     dialect: sa.Dialect,
     variables: Variables | None = None,
     now: dt.datetime | None = None,
+    admin: bool = False,
 ) -> sa.ColumnElement[bool]:
     """The condition ``filter`` puts on the items of ``collection``.
 
     ``variables`` gives ``$CURRENT_*`` (see :func:`tessera.query.filter_variables.load_variables`
     for sub-paths); ``now`` is ``$NOW`` (an aware datetime; the current time by default).
+    ``admin`` lets a FORBIDDEN answer name the field that does not exist, as Directus does
+    for admins; anyone else learns nothing about the schema from it.
     """
     info = overview.collections.get(collection)
     if info is None or info.table is None:
         raise ForbiddenError()
     compiler = _Compiler(
-        overview, dialect, variables or Variables(), now or dt.datetime.now(dt.UTC)
+        overview, dialect, variables or Variables(), now or dt.datetime.now(dt.UTC), admin
     )
     return compiler.filter(filter, _Scope(info, info.sql_table, ()))
 
@@ -116,6 +123,7 @@ class _Compiler:
     dialect: sa.Dialect
     variables: Variables
     now: dt.datetime
+    admin: bool
     _aliases: int = field(default=0)
 
     # --- tree ------------------------------------------------------------------------
@@ -193,7 +201,7 @@ class _Compiler:
             allowed = meta.get("one_allowed_collections") or []
             target = self.overview.collections.get(target_name)
             if not meta.get("one_collection_field") or target_name not in allowed or not target:
-                raise ForbiddenError()
+                raise self._forbidden(scope, step)
             return _Link("a2o", name, target, meta["one_collection_field"])
         if relation is not None:
             meta = relation.meta or {}
@@ -203,10 +211,10 @@ class _Compiler:
                         f'"{_where(scope, (name,))}" is a many-to-any field: name the '
                         f'collection, as in "{name}:{meta["one_allowed_collections"][0]}"'
                     )
-                raise ForbiddenError()
+                raise self._forbidden(scope, name)
             target = self.overview.collections.get(relation.related_collection)
             if target is None or target.table is None:
-                raise ForbiddenError()
+                raise self._forbidden(scope, name)
             return _Link("m2o", name, target)
         if info.is_alias:
             for candidate in self.overview.relations:
@@ -216,9 +224,9 @@ class _Compiler:
                 ):
                     many = self.overview.collections.get(candidate.collection)
                     if many is None or many.table is None:
-                        raise ForbiddenError()
+                        raise self._forbidden(scope, name)
                     return _Link("o2m", name, many, candidate.field)
-        raise ForbiddenError()
+        raise self._forbidden(scope, name)
 
     def _follow(self, scope: _Scope, step: str, inner: Filter) -> sa.ColumnElement[bool]:
         """Some item related through ``step`` matches ``inner``."""
@@ -257,12 +265,20 @@ class _Compiler:
 
     def _scope(self, info: CollectionInfo, prefix: tuple[str, ...]) -> _Scope:
         self._aliases += 1
-        return _Scope(info, info.sql_table.alias(f"f{self._aliases}"), prefix)
+        return _Scope(info, info.sql_table.alias(f"tessera_f{self._aliases}"), prefix)
+
+    def _forbidden(self, scope: _Scope, name: str) -> ForbiddenError:
+        if not self.admin:
+            return ForbiddenError()
+        return ForbiddenError(
+            f'You don\'t have permission to access field "{name}" in collection '
+            f'"{scope.info.collection}" or it does not exist'
+        )
 
     def _field(self, scope: _Scope, name: str) -> FieldInfo:
         info = scope.info.fields.get(name)
         if info is None:
-            raise ForbiddenError()
+            raise self._forbidden(scope, name)
         return info
 
     # --- conditions -------------------------------------------------------------------
