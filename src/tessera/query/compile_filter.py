@@ -35,12 +35,20 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, Literal
+from typing import Any
 
 import sqlalchemy as sa
 
 from tessera.errors import ForbiddenError, InvalidQueryError
 from tessera.query import filter_values as values
+from tessera.query.filter_relations import (
+    Scope,
+    describe,
+    field_of,
+    find_link,
+    member,
+    related_count,
+)
 from tessera.query.filter_sql import (
     FUNCTIONS_FOR_TYPE,
     TEXT_MATCH,
@@ -53,9 +61,8 @@ from tessera.query.filter_sql import (
 )
 from tessera.query.filter_variables import Variables, now_value
 from tessera.query.model import And, Condition, DynamicVariable, Filter, Or, Relational
-from tessera.schema.overview import CollectionInfo, FieldInfo, SchemaOverview
+from tessera.schema.overview import CollectionInfo, SchemaOverview
 
-_SINGLE = frozenset({"_eq", "_neq", "_lt", "_lte", "_gt", "_gte", "_ieq", "_nieq"})
 _LIST = frozenset({"_in", "_nin"})
 _PAIR = frozenset({"_between", "_nbetween"})
 _PRESENCE = frozenset({"_null", "_nnull", "_empty", "_nempty"})
@@ -86,35 +93,7 @@ def compile_filter(
     compiler = _Compiler(
         overview, dialect, variables or Variables(), now or dt.datetime.now(dt.UTC), admin
     )
-    return compiler.filter(filter, _Scope(info, info.sql_table, ()))
-
-
-@dataclass(frozen=True)
-class _Scope:
-    """One collection's rows in the statement: the root table or a subquery's alias."""
-
-    info: CollectionInfo
-    table: sa.FromClause
-    prefix: tuple[str, ...]
-
-    def column(self, name: str) -> sa.ColumnElement[Any]:
-        return self.table.c[name]
-
-    @property
-    def primary(self) -> sa.ColumnElement[Any]:
-        return self.table.c[self.info.primary or "id"]
-
-
-@dataclass(frozen=True)
-class _Link:
-    """How the rows of one collection reach related rows through one field."""
-
-    kind: Literal["m2o", "o2m", "a2o"]
-    field: str
-    target: CollectionInfo
-    #: o2m: the many side's field holding this collection's key; a2o: the field naming
-    #: the collection.
-    other: str | None = None
+    return compiler.filter(filter, Scope(info, info.sql_table, ()))
 
 
 @dataclass
@@ -128,7 +107,7 @@ class _Compiler:
 
     # --- tree ------------------------------------------------------------------------
 
-    def filter(self, node: Filter, scope: _Scope) -> sa.ColumnElement[bool]:
+    def filter(self, node: Filter, scope: Scope) -> sa.ColumnElement[bool]:
         if isinstance(node, And):
             return sa.and_(sa.true(), *self._siblings(node.filters, scope, And))
         if isinstance(node, Or):
@@ -136,7 +115,7 @@ class _Compiler:
         return self._siblings((node,), scope, And)[0]
 
     def _siblings(
-        self, nodes: Sequence[Filter], scope: _Scope, group: type[And] | type[Or]
+        self, nodes: Sequence[Filter], scope: Scope, group: type[And] | type[Or]
     ) -> list[sa.ColumnElement[bool]]:
         """Each node's condition, with nodes that follow the same relation in one subquery.
 
@@ -162,23 +141,23 @@ class _Compiler:
             for part in parts
         ]
 
-    def _node(self, node: Filter, scope: _Scope) -> sa.ColumnElement[bool]:
+    def _node(self, node: Filter, scope: Scope) -> sa.ColumnElement[bool]:
         if isinstance(node, And | Or):
             return self.filter(node, scope)
         if isinstance(node, Relational):
             return self._quantified(node, scope)
         return self._condition(node, scope)
 
-    def _through_alias(self, node: Filter, scope: _Scope) -> Filter:
+    def _through_alias(self, node: Filter, scope: Scope) -> Filter:
         """``{comments: {op: v}}`` on a to-many field: a question about its related items."""
         if not isinstance(node, Condition) or len(node.path) != 1 or node.function:
             return node
-        info = self._field(scope, node.path[0])
+        info = field_of(scope, node.path[0], self.admin)
         if not info.is_alias:
             return node
-        link = self._link(scope, node.path[0])
+        link = find_link(self.overview, scope, node.path[0], self.admin)
         if link.kind != "o2m":
-            raise InvalidQueryError(f'"{_where(scope, node.path)}" holds no value to filter on')
+            raise InvalidQueryError(f'"{describe(scope, node.path)}" holds no value to filter on')
         missing = (
             (node.operator in ("_null", "_empty") and node.value is True)
             or (node.operator in ("_nnull", "_nempty") and node.value is False)
@@ -191,112 +170,52 @@ class _Compiler:
 
     # --- relations ---------------------------------------------------------------------
 
-    def _link(self, scope: _Scope, step: str) -> _Link:
-        name, colon, target_name = step.partition(":")
-        info = self._field(scope, name)
-        collection = scope.info.collection
-        relation = self.overview.relation(collection, name) if info.schema is not None else None
-        if colon:
-            meta = (relation.meta or {}) if relation else {}
-            allowed = meta.get("one_allowed_collections") or []
-            target = self.overview.collections.get(target_name)
-            if not meta.get("one_collection_field") or target_name not in allowed or not target:
-                raise self._forbidden(scope, step)
-            return _Link("a2o", name, target, meta["one_collection_field"])
-        if relation is not None:
-            meta = relation.meta or {}
-            if relation.related_collection is None:
-                if meta.get("one_allowed_collections"):
-                    raise InvalidQueryError(
-                        f'"{_where(scope, (name,))}" is a many-to-any field: name the '
-                        f'collection, as in "{name}:{meta["one_allowed_collections"][0]}"'
-                    )
-                raise self._forbidden(scope, name)
-            target = self.overview.collections.get(relation.related_collection)
-            if target is None or target.table is None:
-                raise self._forbidden(scope, name)
-            return _Link("m2o", name, target)
-        if info.is_alias:
-            for candidate in self.overview.relations:
-                if (
-                    candidate.related_collection == collection
-                    and (candidate.meta or {}).get("one_field") == name
-                ):
-                    many = self.overview.collections.get(candidate.collection)
-                    if many is None or many.table is None:
-                        raise self._forbidden(scope, name)
-                    return _Link("o2m", name, many, candidate.field)
-        raise self._forbidden(scope, name)
-
-    def _follow(self, scope: _Scope, step: str, inner: Filter) -> sa.ColumnElement[bool]:
+    def _follow(self, scope: Scope, step: str, inner: Filter) -> sa.ColumnElement[bool]:
         """Some item related through ``step`` matches ``inner``."""
-        link = self._link(scope, step)
+        link = find_link(self.overview, scope, step, self.admin)
         related = self._scope(link.target, (*scope.prefix, step))
-        return self._member(scope, link, related, self.filter(inner, related))
+        return member(scope, link, related, self.filter(inner, related))
 
-    def _quantified(self, node: Relational, scope: _Scope) -> sa.ColumnElement[bool]:
-        link = self._link(scope, node.path[0])
+    def _quantified(self, node: Relational, scope: Scope) -> sa.ColumnElement[bool]:
+        link = find_link(self.overview, scope, node.path[0], self.admin)
         if link.kind != "o2m":
             raise InvalidQueryError(
                 f'"_{node.quantifier}" can only follow a one-to-many or many-to-many field '
-                f'at "{_where(scope, node.path)}"'
+                f'at "{describe(scope, node.path)}"'
             )
         related = self._scope(link.target, scope.prefix + node.path)
-        member = self._member(scope, link, related, self.filter(node.filter, related))
-        return member if node.quantifier == "some" else sa.not_(member)
+        some = member(scope, link, related, self.filter(node.filter, related))
+        return some if node.quantifier == "some" else sa.not_(some)
 
-    def _member(
-        self, scope: _Scope, link: _Link, related: _Scope, where: sa.ColumnElement[bool]
-    ) -> sa.ColumnElement[bool]:
-        if link.kind == "m2o":
-            keys = sa.select(related.primary).where(where)
-            return scope.column(link.field).in_(keys)
-        if link.kind == "o2m":
-            assert link.other is not None
-            holder = related.column(link.other)
-            keys = sa.select(holder).where(holder.is_not(None), where)
-            return scope.primary.in_(keys)
-        assert link.other is not None
-        keys = sa.select(sa.cast(related.primary, sa.String)).where(where)
-        return sa.and_(
-            scope.column(link.other) == sa.literal(link.target.collection, sa.String()),
-            scope.column(link.field).in_(keys),
-        )
-
-    def _scope(self, info: CollectionInfo, prefix: tuple[str, ...]) -> _Scope:
+    def _scope(self, info: CollectionInfo, prefix: tuple[str, ...]) -> Scope:
+        """A fresh alias: the same table may appear at several levels (self-relations)."""
         self._aliases += 1
-        return _Scope(info, info.sql_table.alias(f"tessera_f{self._aliases}"), prefix)
-
-    def _forbidden(self, scope: _Scope, name: str) -> ForbiddenError:
-        if not self.admin:
-            return ForbiddenError()
-        return ForbiddenError(
-            f'You don\'t have permission to access field "{name}" in collection '
-            f'"{scope.info.collection}" or it does not exist'
-        )
-
-    def _field(self, scope: _Scope, name: str) -> FieldInfo:
-        info = scope.info.fields.get(name)
-        if info is None:
-            raise self._forbidden(scope, name)
-        return info
+        return Scope(info, info.sql_table.alias(f"tessera_f{self._aliases}"), prefix)
 
     # --- conditions -------------------------------------------------------------------
 
-    def _condition(self, node: Condition, scope: _Scope) -> sa.ColumnElement[bool]:
+    def _condition(self, node: Condition, scope: Scope) -> sa.ColumnElement[bool]:
         name = node.path[0]
-        where = _where(scope, node.path, node.function)
-        info = self._field(scope, name)
+        where = describe(scope, node.path, node.function)
+        info = field_of(scope, name, self.admin)
         if node.json_path:
             raise InvalidQueryError(f'"_json" filters are not supported yet at "{where}"')
         if node.function == "count":
-            link = self._link(scope, name) if info.is_alias else None
+            link = find_link(self.overview, scope, name, self.admin) if info.is_alias else None
             if link is None or link.kind != "o2m":
                 raise InvalidQueryError(
                     f'Invalid filter key "{where}": count() takes a '
                     "one-to-many or many-to-many field"
                 )
-            return self._apply(node, self._count(scope, link), "integer", (), None, where)
+            counted = related_count(scope, link, self._scope(link.target, scope.prefix))
+            return self._apply(
+                node,
+                counted,
+                "integer",
+                (),
+                None,
+                where,
+            )
         if info.is_alias:
             raise InvalidQueryError(f'"{where}" holds no value to filter on')
         column = scope.column(name)
@@ -309,12 +228,6 @@ class _Compiler:
             expr = date_part(node.function, column, info.type, self.dialect)
             return self._apply(node, expr, "integer", (), None, where)
         return self._apply(node, column, info.type, info.special, column, where)
-
-    def _count(self, scope: _Scope, link: _Link) -> sa.ColumnElement[int]:
-        assert link.other is not None
-        related = self._scope(link.target, scope.prefix)
-        counted = sa.select(sa.func.count()).where(related.column(link.other) == scope.primary)
-        return counted.scalar_subquery()
 
     def _apply(
         self,
@@ -418,10 +331,3 @@ def _rest(node: Filter) -> Filter:
 
 def _combined(nodes: list[Filter], group: type[And] | type[Or]) -> Filter:
     return nodes[0] if len(nodes) == 1 else group(tuple(nodes))
-
-
-def _where(scope: _Scope, path: tuple[str, ...], function: str | None = None) -> str:
-    steps = list(scope.prefix + path)
-    if function:
-        steps[-1] = f"{function}({steps[-1]})"
-    return ".".join(steps)
