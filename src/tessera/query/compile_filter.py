@@ -41,6 +41,7 @@ import sqlalchemy as sa
 
 from tessera.errors import ForbiddenError, InvalidQueryError
 from tessera.query import filter_values as values
+from tessera.query.filter_json import JsonValue, json_condition
 from tessera.query.filter_relations import (
     Scope,
     describe,
@@ -61,7 +62,7 @@ from tessera.query.filter_sql import (
 )
 from tessera.query.filter_variables import Variables, now_value
 from tessera.query.model import And, Condition, DynamicVariable, Filter, Or, Relational
-from tessera.schema.overview import CollectionInfo, SchemaOverview
+from tessera.schema.overview import CollectionInfo, FieldInfo, SchemaOverview
 
 _LIST = frozenset({"_in", "_nin"})
 _PAIR = frozenset({"_between", "_nbetween"})
@@ -199,7 +200,7 @@ class _Compiler:
         where = describe(scope, node.path, node.function)
         info = field_of(scope, name, self.admin)
         if node.json_path:
-            raise InvalidQueryError(f'"_json" filters are not supported yet at "{where}"')
+            return self._json(node, scope, info, where)
         if node.function == "count":
             link = find_link(self.overview, scope, name, self.admin) if info.is_alias else None
             if link is None or link.kind != "o2m":
@@ -228,6 +229,26 @@ class _Compiler:
             expr = date_part(node.function, column, info.type, self.dialect)
             return self._apply(node, expr, "integer", (), None, where)
         return self._apply(node, column, info.type, info.special, column, where)
+
+    def _json(
+        self, node: Condition, scope: Scope, info: FieldInfo, where: str
+    ) -> sa.ColumnElement[bool]:
+        where = f"{where}._json.{'.'.join(map(str, node.json_path))}"
+        if info.type != "json" or "conceal" in info.special:
+            raise InvalidQueryError(
+                f'"{info.type}" field type does not contain the "_json" filter operator '
+                f'at "{where}"'
+            )
+        target = JsonValue(scope.column(info.field), node.json_path, self.dialect)
+        if isinstance(node.value, tuple):
+            operand: Any = self._many(node.value, where)
+        elif node.operator in _PRESENCE or node.value is None:
+            operand = node.value
+        else:
+            operand = self._single(node.value, where)
+            if operand is None:
+                return sa.false()
+        return json_condition(node.operator, target, operand, where)
 
     def _apply(
         self,
