@@ -41,6 +41,8 @@ parent_rows = st.lists(
             "i": st.none() | small,
             "bo": st.none() | st.booleans(),
             "da": st.none() | days,
+            "doc": st.none()
+            | st.dictionaries(st.just("a"), st.none() | small | texts | st.booleans(), max_size=1),
             "kids": kid_rows,
         }
     ),
@@ -102,6 +104,15 @@ date_part_condition = st.tuples(
     st.integers(0, 60) | st.integers(2023, 2027),
 ).map(lambda t: {f"{t[0]}(da)": {t[1]: t[2]}})
 
+json_operand = small | needles | st.booleans()
+json_condition = st.one_of(
+    st.tuples(st.sampled_from(["_eq", "_neq"]), st.none() | json_operand),
+    st.tuples(st.sampled_from(["_lt", "_gte"]), small.flatmap(_number)),
+    st.tuples(st.sampled_from(["_in", "_nin"]), st.lists(json_operand, min_size=1, max_size=3)),
+    st.tuples(st.sampled_from(["_contains", "_nicontains", "_ieq"]), needles),
+    st.tuples(st.sampled_from([*PRESENCE, "_empty", "_nempty"]), st.booleans()),
+).map(lambda pair: {"doc": {"_json": {"a": {pair[0]: pair[1]}}}})
+
 kid_condition = st.one_of(
     number_condition.map(lambda c: {"k": c}),
     text_condition.map(lambda c: {"name": c}),
@@ -112,6 +123,7 @@ parent_leaf = st.one_of(
     boolean_condition.map(lambda c: {"bo": c}),
     date_condition.map(lambda c: {"da": c}),
     date_part_condition,
+    json_condition,
     st.lists(kid_condition, min_size=1, max_size=2).map(
         lambda cs: {"kids": {key: value for c in cs for key, value in c.items()}}
     ),
@@ -155,6 +167,9 @@ def evaluate(node, row: dict[str, Any]) -> bool:
     if len(node.path) > 1:
         return any(evaluate(_strip(node), kid) for kid in row[node.path[0]])
     name = node.path[0]
+    if node.json_path:
+        doc = row["doc"]
+        return _json(node.operator, doc.get("a") if isinstance(doc, dict) else None, node.value)
     if name == "kids" and node.function is None:
         has = bool(row["kids"])
         return has == ((node.operator == "_nnull") == node.value)
@@ -164,6 +179,42 @@ def evaluate(node, row: dict[str, Any]) -> bool:
     elif node.function:
         value = None if value is None else _date_part(node.function, value)
     return _operator(node.operator, value, node.value, name, node.function)
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "boolean"
+    return "text" if isinstance(value, str) else "number"
+
+
+def _json(operator: str, value: Any, operand: Any) -> bool:
+    """Inside JSON a value is compared only with operands of its own kind."""
+    if operator in ("_null", "_nnull", "_empty", "_nempty") or operand is None:
+        missing = value is None or (operator in ("_empty", "_nempty") and value == "")
+        wanted = operator in ("_null", "_empty", "_eq")
+        return missing == (wanted == (operand is None or operand))
+    if value is None:
+        return False
+    if operator in ("_lt", "_gte"):
+        if _kind(value) != "number":
+            return False
+        return value < int(operand) if operator == "_lt" else value >= int(operand)
+    if isinstance(operand, tuple):
+        same = [item for item in operand if _kind(item) == _kind(value)]
+        if operator == "_in":
+            return value in same
+        return bool(same) and value not in same
+    if operator in ("_contains", "_nicontains", "_ieq"):
+        if _kind(value) != "text":
+            return False
+        if operator == "_contains":
+            return operand in value
+        if operator == "_ieq":
+            return value.translate(_FOLD) == operand.translate(_FOLD)
+        return operand.translate(_FOLD) not in value.translate(_FOLD)
+    if _kind(value) != _kind(operand):
+        return False
+    return value == operand if operator == "_eq" else value != operand
 
 
 def _strip(node):
@@ -241,6 +292,7 @@ def parents(db):
                 {"field": "i", "type": "integer"},
                 {"field": "bo", "type": "boolean"},
                 {"field": "da", "type": "date"},
+                {"field": "doc", "type": "json"},
             ],
         }
     )
@@ -283,7 +335,7 @@ def test_database_agrees_with_python(db, parents, rows, raw):
         if rows:
             conn.execute(
                 sa.insert(parent_table),
-                [{key: row[key] for key in ("id", "s", "i", "bo", "da")} for row in rows],
+                [{key: row[key] for key in ("id", "s", "i", "bo", "da", "doc")} for row in rows],
             )
         kids = [{"parent": row["id"], **kid} for row in rows for kid in row["kids"]]
         if kids:
