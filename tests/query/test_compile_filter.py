@@ -266,6 +266,9 @@ CASES: dict[str, list[tuple[dict, set[int]]]] = {
         ({"u": {"_null": True}}, {3, 4, 5, 6, 7, 8}),
     ],
     "json": [
+        ({"count(j)": {"_eq": 2}}, {2}),
+        ({"count(j)": {"_gt": "0"}}, {2}),
+        ({"count(j)": {"_null": True}}, {1, 3, 4, 5, 6, 7, 8}),
         ({"j": {"_null": True}}, {3, 4, 5, 6, 7, 8}),
         ({"j": {"_nnull": True}}, {1, 2}),
     ],

@@ -22,6 +22,7 @@ Relations, Directus's way:
   another operator on a to-many field applies to the related items' primary keys;
 - an m2a step names its collection (``item:headings``);
 - ``count(comments)`` counts the related items (junction rows for a many-to-many);
+  ``count(json_field)`` is the length of the array it holds (NULL for anything else);
 - ``_some`` and ``_none`` may follow a to-many field at any depth (Directus takes them only
   on the root collection's fields), never a many-to-one.
 
@@ -41,7 +42,7 @@ import sqlalchemy as sa
 
 from tessera.errors import ForbiddenError, InvalidQueryError
 from tessera.query import filter_values as values
-from tessera.query.filter_json import JsonValue, json_condition
+from tessera.query.filter_json import JsonValue, array_length, json_condition
 from tessera.query.filter_relations import (
     Scope,
     describe,
@@ -201,12 +202,15 @@ class _Compiler:
         info = field_of(scope, name, self.admin)
         if node.json_path:
             return self._json(node, scope, info, where)
+        if node.function == "count" and info.type == "json":
+            counted = array_length(scope.column(name), self.dialect)
+            return self._apply(node, counted, "integer", (), None, where)
         if node.function == "count":
             link = find_link(self.overview, scope, name, self.admin) if info.is_alias else None
             if link is None or link.kind != "o2m":
                 raise InvalidQueryError(
                     f'Invalid filter key "{where}": count() takes a '
-                    "one-to-many or many-to-many field"
+                    "one-to-many, many-to-many or JSON field"
                 )
             counted = related_count(scope, link, self._scope(link.target, scope.prefix))
             return self._apply(

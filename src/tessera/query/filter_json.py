@@ -75,6 +75,17 @@ class JsonValue:
         return sa.case((is_boolean, sa.cast(self._text(), sa.Boolean())))
 
 
+def array_length(column: sa.ColumnElement[Any], dialect: sa.Dialect) -> sa.ColumnElement[int]:
+    """``count(field)`` on a JSON field: its length when it holds an array, else NULL."""
+    if dialect.name == "sqlite":
+        document = sa.case((sa.func.json_valid(column) == 1, column))
+        is_array = sa.func.json_type(document) == sa.literal_column("'array'")
+        return sa.case((is_array, sa.func.json_array_length(document)))
+    document = sa.cast(column, postgresql.JSONB)
+    is_array = sa.func.jsonb_typeof(document) == sa.literal_column("'array'")
+    return sa.case((is_array, sa.func.jsonb_array_length(document)))
+
+
 def json_condition(
     operator: str, target: JsonValue, operand: Any, where: str
 ) -> sa.ColumnElement[bool]:
