@@ -9,7 +9,7 @@ import pytest
 
 from tessera.db import Database
 from tessera.errors import InvalidPayloadError, TesseraError
-from tessera.schema.overview import SchemaCache, read_version
+from tessera.schema.overview import SchemaCache, bump_version, read_version
 from tessera.services.collections import CollectionsService
 from tessera.services.fields import FieldsService
 from tessera.services.schema_change import SchemaContext
@@ -144,3 +144,19 @@ def test_concurrent_changes_queue_and_see_each_other(context, second):
 
     assert [error.code for error in errors] == ["INVALID_PAYLOAD"]
     assert "posts" in second.cache.get().collections
+
+
+def test_a_change_starts_from_the_cache_only_when_nobody_changed_the_schema_since(context, second):
+    CollectionsService(context).create({"collection": "posts", "schema": {}})
+    cached = context.cache.get()
+    with context.db.write() as conn:
+        bump_version(conn)
+        assert context.cache.load_after_bump(conn) is cached  # nothing in between: reused
+
+    FieldsService(second).create("posts", {"field": "title", "type": "string"})
+    assert "title" not in cached.collections["posts"].fields
+    # The cache is stale now; the change must see the other process's field.
+    with pytest.raises(InvalidPayloadError, match="already exists"):
+        FieldsService(context).create("posts", {"field": "title", "type": "text"})
+    FieldsService(context).create("posts", {"field": "body", "type": "text"})
+    assert set(context.cache.get().collections["posts"].fields) == {"id", "title", "body"}

@@ -336,5 +336,19 @@ class SchemaCache:
         """A fresh overview inside a schema-changing transaction (never cached)."""
         return build_overview(conn, self.excluded)
 
+    def load_after_bump(self, conn: Connection) -> SchemaOverview:
+        """The overview at the start of a schema change that has just bumped the version.
+
+        The bump holds the version row's lock, so if the stored version is exactly one
+        past the cached one (and SQLite's own counter has not moved), nothing changed
+        since the cache was built and it can be used as is; otherwise it is rebuilt.
+        """
+        cached = self._overview
+        if cached is not None:
+            stored, file_version = read_version(conn)
+            if (stored - 1, file_version) == cached.version:
+                return cached
+        return build_overview(conn, self.excluded)
+
     def clear(self) -> None:
         self._overview = None

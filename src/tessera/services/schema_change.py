@@ -63,7 +63,7 @@ class SchemaContext:
                 # Bumping first takes the version row's lock: a concurrent change waits
                 # here, then checks its input against what the first one committed.
                 bump_version(conn)
-                yield conn, self.cache.load(conn)
+                yield conn, self.cache.load_after_bump(conn)
         except sa.exc.DBAPIError as exc:
             translated = translate_db_error(exc)
             if translated is None:
