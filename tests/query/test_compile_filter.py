@@ -454,3 +454,26 @@ def test_current_variables_compare_as_values(db, things):
     assert matching(db, things, {"u": {"_eq": "$CURRENT_USER"}}, variables=Variables()) == set()
     assert matching(db, things, {"u": {"_neq": "$CURRENT_USER"}}, variables=Variables()) == {1, 2}
     assert matching(db, things, {"u": {"_nin": "$CURRENT_ROLES"}}, variables=Variables()) == {1, 2}
+
+
+def test_concealed_and_hashed_fields_answer_only_presence(db):
+    overview = SchemaCache(db).get()
+
+    def compile_on_users(raw):
+        query = parse_query({"filter": raw}, limit_default=100, limit_max=None)
+        return compile_filter(query.filter, "directus_users", overview, dialect=db.engine.dialect)
+
+    for raw, reason in [
+        ({"token": {"_eq": "secret"}}, 'Field with "conceal" special does not allow the "_eq"'),
+        ({"token": {"_starts_with": "s"}}, 'does not allow the "_starts_with"'),
+        ({"password": {"_eq": "x"}}, '"hash" field type does not contain the "_eq"'),
+    ]:
+        with pytest.raises(InvalidQueryError) as info:
+            compile_on_users(raw)
+        assert reason in info.value.extensions["reason"]
+    table = overview.collections["directus_users"].sql_table
+    with db.read() as conn:
+        found = conn.execute(
+            sa.select(table.c.id).where(compile_on_users({"token": {"_nnull": True}}))
+        ).all()
+    assert found == []
