@@ -88,9 +88,8 @@ class AuthService:
                     sa.func.lower(users.c.email) == email.strip().lower()
                 )
             ).first()
-            known = user is not None and bool(user.password)
-            matches = verify_password(user.password if known else _dummy_hash(), password)
-            matches = matches and known
+            stored = user.password if user is not None else None
+            matches = verify_password(stored or _dummy_hash(), password) and bool(stored)
             if user is None or not matches or user.provider != "default":
                 self._stall(started)
                 raise InvalidCredentialsError()

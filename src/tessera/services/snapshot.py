@@ -54,7 +54,9 @@ def take_snapshot(context: SchemaContext) -> dict[str, Any]:
     require_admin(context.accountability)
     overview = context.overview()
     vendor = "sqlite" if context.db.is_sqlite else "postgres"
-    collections, fields, relations = [], [], []
+    collections: list[dict[str, Any]] = []
+    fields: list[dict[str, Any]] = []
+    relations: list[dict[str, Any]] = []
     for name in sorted(overview.collections):
         info = overview.collections[name]
         if info.system:
