@@ -93,7 +93,9 @@ def json_condition(
     if operator in ("_null", "_nnull", "_empty", "_nempty"):
         missing = target.scalar().is_(None)
         if operator in ("_empty", "_nempty"):
-            missing = sa.or_(missing, target.string() == sa.literal("", sa.String()))
+            text = target.string()  # NULL for a value of another kind: keep NOT away from it
+            empty = sa.and_(text.is_not(None), text == sa.literal("", sa.String()))
+            missing = sa.or_(missing, empty)
         wants_missing = bool(operand) == (operator in ("_null", "_empty"))
         return missing if wants_missing else sa.not_(missing)
     if operator in TEXT_MATCH or operator in ("_ieq", "_nieq"):

@@ -113,12 +113,9 @@ def shift(moment: dt.datetime, adjustment: Adjustment) -> dt.datetime:
     }[adjustment.unit]
     try:
         return moment + dt.timedelta(seconds=adjustment.amount * seconds)
-    except OverflowError:
-        return (
-            dt.datetime.max.replace(tzinfo=moment.tzinfo)
-            if adjustment.amount > 0
-            else (dt.datetime.min.replace(tzinfo=moment.tzinfo))
-        )
+    except OverflowError:  # past year 9999 (or before year 1): the furthest date there is
+        furthest = dt.datetime.max if adjustment.amount > 0 else dt.datetime.min
+        return furthest.replace(tzinfo=moment.tzinfo)
 
 
 def load_variables(
