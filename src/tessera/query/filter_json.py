@@ -28,6 +28,8 @@ class JsonValue:
     def __init__(self, column: sa.ColumnElement[Any], path: JsonPath, dialect: sa.Dialect) -> None:
         self.sqlite = dialect.name == "sqlite"
         self.dialect = dialect
+        self.path: sa.ColumnElement[Any]
+        self.document: sa.ColumnElement[Any]
         if self.sqlite:
             steps = "".join(f"[{s}]" if isinstance(s, int) else f'."{s}"' for s in path)
             self.path = sa.literal(f"${steps}", sa.String())
@@ -78,9 +80,9 @@ class JsonValue:
 def array_length(column: sa.ColumnElement[Any], dialect: sa.Dialect) -> sa.ColumnElement[int]:
     """``count(field)`` on a JSON field: its length when it holds an array, else NULL."""
     if dialect.name == "sqlite":
-        document = sa.case((sa.func.json_valid(column) == 1, column))
-        is_array = sa.func.json_type(document) == sa.literal_column("'array'")
-        return sa.case((is_array, sa.func.json_array_length(document)))
+        valid = sa.case((sa.func.json_valid(column) == 1, column))
+        is_array = sa.func.json_type(valid) == sa.literal_column("'array'")
+        return sa.case((is_array, sa.func.json_array_length(valid)))
     document = sa.cast(column, postgresql.JSONB)
     is_array = sa.func.jsonb_typeof(document) == sa.literal_column("'array'")
     return sa.case((is_array, sa.func.jsonb_array_length(document)))
@@ -91,10 +93,10 @@ def json_condition(
 ) -> sa.ColumnElement[bool]:
     """``operator`` on the value at the path; ``operand`` is resolved (a value or a list)."""
     if operator in ("_null", "_nnull", "_empty", "_nempty"):
-        missing = target.scalar().is_(None)
+        missing: sa.ColumnElement[bool] = target.scalar().is_(None)
         if operator in ("_empty", "_nempty"):
-            text = target.string()  # NULL for a value of another kind: keep NOT away from it
-            empty = sa.and_(text.is_not(None), text == sa.literal("", sa.String()))
+            string = target.string()  # NULL for a value of another kind: keep NOT away from it
+            empty = sa.and_(string.is_not(None), string == sa.literal("", sa.String()))
             missing = sa.or_(missing, empty)
         wants_missing = bool(operand) == (operator in ("_null", "_empty"))
         return missing if wants_missing else sa.not_(missing)
@@ -113,15 +115,15 @@ def json_condition(
     if any(value is None for value in operands):  # a variable with no value
         return sa.false()
     if operator in ("_eq", "_neq"):
-        expr, bound = _typed(operands[0], target, where)
-        return compare(operator, expr, [bound])
+        expr, one = _typed(operands[0], target, where)
+        return compare(operator, expr, [one])
     groups: dict[str, tuple[sa.ColumnElement[Any], list[sa.ColumnElement[Any]]]] = {}
     for value in operands:
-        expr, bound = _typed(value, target, where)
+        expr, one = _typed(value, target, where)
         kind = type(value).__name__ if isinstance(value, bool | str) else "number"
-        groups.setdefault(kind, (expr, []))[1].append(bound)
+        groups.setdefault(kind, (expr, []))[1].append(one)
     # A value is compared with the operands of its own kind only.
-    return sa.or_(*(compare(operator, expr, bound) for expr, bound in groups.values()))
+    return sa.or_(*(compare(operator, expr, group) for expr, group in groups.values()))
 
 
 def _number(value: Any, target: JsonValue, where: str) -> sa.ColumnElement[Any]:

@@ -213,7 +213,7 @@ def date_part(
         return sa.cast(part, sa.Integer)
     if field_type == "timestamp":
         expr = sa.func.timezone(sa.literal_column("'UTC'"), expr)
-    extracted = sa.extract(_POSTGRES_PART[function], expr)
+    extracted: sa.ColumnElement[Any] = sa.extract(_POSTGRES_PART[function], expr)
     if function == "second":
         extracted = sa.func.floor(extracted)
     return sa.cast(extracted, sa.Integer)
