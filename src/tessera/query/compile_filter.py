@@ -42,6 +42,7 @@ import sqlalchemy as sa
 
 from tessera.errors import ForbiddenError, InvalidQueryError
 from tessera.query import filter_values as values
+from tessera.query.filter import TEXT_MATCH
 from tessera.query.filter_json import JsonValue, array_length, json_condition
 from tessera.query.filter_relations import (
     Scope,
@@ -53,7 +54,6 @@ from tessera.query.filter_relations import (
 )
 from tessera.query.filter_sql import (
     FUNCTIONS_FOR_TYPE,
-    TEXT_MATCH,
     case_insensitive_equal,
     check_operator,
     compare,

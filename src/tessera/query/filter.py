@@ -36,10 +36,9 @@ QUANTIFIERS: dict[str, Literal["some", "none"]] = {"_some": "some", "_none": "no
 
 _EQUALITY = frozenset({"_eq", "_neq"})
 _ORDERING = frozenset({"_lt", "_lte", "_gt", "_gte"})
-_TEXT = frozenset(
+#: Operators that match text against text: the compiler gives them one meaning on both databases.
+TEXT_MATCH: frozenset[str] = frozenset(
     {
-        "_ieq",
-        "_nieq",
         "_contains",
         "_ncontains",
         "_icontains",
@@ -54,6 +53,7 @@ _TEXT = frozenset(
         "_niends_with",
     }
 )
+_TEXT = TEXT_MATCH | {"_ieq", "_nieq"}
 _LIST = frozenset({"_in", "_nin"})
 _PAIR = frozenset({"_between", "_nbetween"})
 _PRESENCE = frozenset({"_null", "_nnull", "_empty", "_nempty"})

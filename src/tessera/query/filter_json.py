@@ -16,7 +16,8 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
 from tessera.query import filter_values as values
-from tessera.query.filter_sql import TEXT_MATCH, case_insensitive_equal, compare, text_match
+from tessera.query.filter import TEXT_MATCH
+from tessera.query.filter_sql import case_insensitive_equal, compare, text_match
 from tessera.query.model import JsonPath
 
 _ORDERING = frozenset({"_lt", "_lte", "_gt", "_gte", "_between", "_nbetween"})

@@ -25,23 +25,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from tessera.errors import InvalidQueryError
+from tessera.query.filter import TEXT_MATCH
 
-TEXT_MATCH = frozenset(
-    {
-        "_contains",
-        "_ncontains",
-        "_icontains",
-        "_nicontains",
-        "_starts_with",
-        "_nstarts_with",
-        "_istarts_with",
-        "_nistarts_with",
-        "_ends_with",
-        "_nends_with",
-        "_iends_with",
-        "_niends_with",
-    }
-)
 _PRESENCE = frozenset({"_null", "_nnull"})
 _TEXT_FIELD = TEXT_MATCH | _PRESENCE | {"_eq", "_neq", "_ieq", "_nieq", "_empty", "_nempty"}
 _TEXT_FIELD |= {"_in", "_nin"}
