@@ -106,6 +106,10 @@ class DatabaseFactory:
         """The URL of a new database with the system tables in place (not bootstrapped)."""
         return self._new(template=self.template)
 
+    def copy_of(self, template: str) -> str:
+        """The URL of a new copy of ``template`` (a file path on SQLite, a name on PostgreSQL)."""
+        return self._new(template=template)
+
     def _new(self, template: str | None) -> str:
         n = next(_counter)
         if BACKEND == "sqlite":
@@ -115,12 +119,13 @@ class DatabaseFactory:
             url = f"sqlite+pysqlite:///{path}"
             self.made.append((url, None))
             return url
-        if template and self.clones is not None:
+        if template == self.template and self.clones is not None:
             name = self.clones.take()
         else:
             name = f"tessera_t{os.getpid()}_{n}"
+            clause = f' TEMPLATE "{template}"' if template else ""
             with _pg_admin().connect() as conn:
-                conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+                conn.exec_driver_sql(f'CREATE DATABASE "{name}"{clause}')
         url = _pg_url(name)
         self.made.append((url, None))
         return url
@@ -180,6 +185,41 @@ def databases(
     factory = DatabaseFactory(tmp_path, _template, _clones)
     yield factory
     factory.cleanup()
+
+
+@pytest.fixture(scope="session")
+def _blog_template(_template: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The blog schema of ``tests/blog.py`` with its rows, built once per run."""
+    from blog import build_blog, fill_blog
+
+    if BACKEND == "sqlite":
+        path = tmp_path_factory.mktemp("blog") / "blog.db"
+        shutil.copy(_template, path)
+        db = Database(f"sqlite+pysqlite:///{path}")
+        build_blog(db)
+        fill_blog(db)
+        db.dispose()
+        yield str(path)
+        return
+    name = f"tessera_blog_{os.getpid()}"
+    with _pg_admin().connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}" TEMPLATE "{_template}"')
+    db = Database(_pg_url(name))
+    build_blog(db)
+    fill_blog(db)
+    db.dispose()
+    yield name
+    with _pg_admin().connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def blog_db(databases: DatabaseFactory, _blog_template: str) -> Iterator[Database]:
+    """A fresh copy of the blog database (see ``tests/blog.py``), all to this test."""
+    database = Database(databases.copy_of(_blog_template))
+    yield database
+    database.dispose()
 
 
 @pytest.fixture

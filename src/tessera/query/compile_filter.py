@@ -42,13 +42,16 @@ import sqlalchemy as sa
 
 from tessera.errors import ForbiddenError, InvalidQueryError
 from tessera.query import filter_values as values
+from tessera.query.access import FULL, ReadAccess
 from tessera.query.filter import TEXT_MATCH
 from tessera.query.filter_json import JsonValue, array_length, json_condition
 from tessera.query.filter_relations import (
+    Link,
     Scope,
     describe,
     field_of,
     find_link,
+    forbidden,
     member,
     related_count,
 )
@@ -81,31 +84,81 @@ def compile_filter(
     variables: Variables | None = None,
     now: dt.datetime | None = None,
     admin: bool = False,
+    access: ReadAccess = FULL,
 ) -> sa.ColumnElement[bool]:
     """The condition ``filter`` puts on the items of ``collection``.
 
     ``variables`` gives ``$CURRENT_*`` (see :func:`tessera.query.filter_variables.load_variables`
     for sub-paths); ``now`` is ``$NOW`` (an aware datetime; the current time by default).
     ``admin`` lets a FORBIDDEN answer name the field that does not exist, as Directus does
-    for admins; anyone else learns nothing about the schema from it.
+    for admins; anyone else learns nothing about the schema from it. ``access`` limits what
+    the filter may name and which related items it sees (see :class:`FilterCompiler`).
     """
     info = overview.collections.get(collection)
     if info is None or info.table is None:
         raise ForbiddenError()
-    compiler = _Compiler(
-        overview, dialect, variables or Variables(), now or dt.datetime.now(dt.UTC), admin
+    compiler = FilterCompiler(
+        overview,
+        dialect,
+        variables or Variables(),
+        now or dt.datetime.now(dt.UTC),
+        admin,
+        access,
     )
     return compiler.filter(filter, Scope(info, info.sql_table, ()))
 
 
 @dataclass
-class _Compiler:
+class FilterCompiler:
+    """Compiles filters for one statement; the statement's subquery aliases stay unique.
+
+    Under a limited ``access`` a filter may name only readable fields (anything else is
+    FORBIDDEN, as an unknown field is), a field readable on only some items compares as
+    null on the others, and related items count only where the caller may read them.
+    Row rules themselves compile with :meth:`trusted`: a rule may test fields the caller
+    cannot read.
+    """
+
     overview: SchemaOverview
     dialect: sa.Dialect
     variables: Variables
     now: dt.datetime
     admin: bool
+    access: ReadAccess = FULL
     _aliases: int = field(default=0)
+
+    def trusted(self, node: Filter, scope: Scope) -> sa.ColumnElement[bool]:
+        """``node`` with no permission checks: for row rules, which the caller did not write."""
+        limited, self.access = self.access, FULL
+        try:
+            return self.filter(node, scope)
+        finally:
+            self.access = limited
+
+    def rows(self, scope: Scope) -> sa.ColumnElement[bool] | None:
+        """The caller's row rule on ``scope``; None when every item is readable."""
+        rule = self.access.of(scope.info.collection).rule
+        return None if rule is None else self.trusted(rule, scope)
+
+    def value(self, scope: Scope, name: str) -> sa.ColumnElement[Any]:
+        """A column as the caller sees it: null on items where the field is not granted."""
+        column = scope.column(name)
+        rule = self.access.of(scope.info.collection).field_rule(name)
+        if rule is None:
+            return column
+        return sa.case((self.trusted(rule, scope), column))
+
+    def field(self, scope: Scope, name: str) -> FieldInfo:
+        """The field ``name`` of ``scope``, if it exists and the caller may read it."""
+        info = field_of(scope, name, self.admin)
+        if not self.access.of(scope.info.collection).readable(name):
+            raise forbidden(scope, name, self.admin)
+        return info
+
+    def scope(self, info: CollectionInfo, prefix: tuple[str, ...]) -> Scope:
+        """A fresh alias: the same table may appear at several levels (self-relations)."""
+        self._aliases += 1
+        return Scope(info, info.sql_table.alias(f"tessera_f{self._aliases}"), prefix)
 
     # --- tree ------------------------------------------------------------------------
 
@@ -154,7 +207,7 @@ class _Compiler:
         """``{comments: {op: v}}`` on a to-many field: a question about its related items."""
         if not isinstance(node, Condition) or len(node.path) != 1 or node.function:
             return node
-        info = field_of(scope, node.path[0], self.admin)
+        info = self.field(scope, node.path[0])
         if not info.is_alias:
             return node
         link = find_link(self.overview, scope, node.path[0], self.admin)
@@ -174,45 +227,52 @@ class _Compiler:
 
     def _follow(self, scope: Scope, step: str, inner: Filter) -> sa.ColumnElement[bool]:
         """Some item related through ``step`` matches ``inner``."""
-        link = find_link(self.overview, scope, step, self.admin)
-        related = self._scope(link.target, (*scope.prefix, step))
-        return member(scope, link, related, self.filter(inner, related))
+        link = self.link(scope, step)
+        related = self.scope(link.target, (*scope.prefix, step))
+        return member(scope, link, related, self._within(related, self.filter(inner, related)))
+
+    def link(self, scope: Scope, step: str) -> Link:
+        """The relation ``step`` follows, if its field exists and the caller may read it."""
+        self.field(scope, step.partition(":")[0])
+        return find_link(self.overview, scope, step, self.admin)
+
+    def _within(self, related: Scope, where: sa.ColumnElement[bool]) -> sa.ColumnElement[bool]:
+        """``where``, on related items the caller may read."""
+        rows = self.rows(related)
+        return where if rows is None else sa.and_(where, rows)
 
     def _quantified(self, node: Relational, scope: Scope) -> sa.ColumnElement[bool]:
-        link = find_link(self.overview, scope, node.path[0], self.admin)
+        link = self.link(scope, node.path[0])
         if link.kind != "o2m":
             raise InvalidQueryError(
                 f'"_{node.quantifier}" can only follow a one-to-many or many-to-many field '
                 f'at "{describe(scope, node.path)}"'
             )
-        related = self._scope(link.target, scope.prefix + node.path)
-        some = member(scope, link, related, self.filter(node.filter, related))
+        related = self.scope(link.target, scope.prefix + node.path)
+        where = self._within(related, self.filter(node.filter, related))
+        some = member(scope, link, related, where)
         return some if node.quantifier == "some" else sa.not_(some)
-
-    def _scope(self, info: CollectionInfo, prefix: tuple[str, ...]) -> Scope:
-        """A fresh alias: the same table may appear at several levels (self-relations)."""
-        self._aliases += 1
-        return Scope(info, info.sql_table.alias(f"tessera_f{self._aliases}"), prefix)
 
     # --- conditions -------------------------------------------------------------------
 
     def _condition(self, node: Condition, scope: Scope) -> sa.ColumnElement[bool]:
         name = node.path[0]
         where = describe(scope, node.path, node.function)
-        info = field_of(scope, name, self.admin)
+        info = self.field(scope, name)
         if node.json_path:
             return self._json(node, scope, info, where)
         if node.function == "count" and info.type == "json":
-            counted = array_length(scope.column(name), self.dialect)
+            counted = array_length(self.value(scope, name), self.dialect)
             return self._apply(node, counted, "integer", (), None, where)
         if node.function == "count":
-            link = find_link(self.overview, scope, name, self.admin) if info.is_alias else None
+            link = self.link(scope, name) if info.is_alias else None
             if link is None or link.kind != "o2m":
                 raise InvalidQueryError(
                     f'Invalid filter key "{where}": count() takes a '
                     "one-to-many, many-to-many or JSON field"
                 )
-            counted = related_count(scope, link, self._scope(link.target, scope.prefix))
+            related = self.scope(link.target, scope.prefix)
+            counted = related_count(scope, link, related, self.rows(related))
             return self._apply(
                 node,
                 counted,
@@ -224,15 +284,16 @@ class _Compiler:
         if info.is_alias:
             raise InvalidQueryError(f'"{where}" holds no value to filter on')
         column = scope.column(name)
+        shown = self.value(scope, name)
         if node.function:
             if node.function not in FUNCTIONS_FOR_TYPE.get(info.type, ()):
                 raise InvalidQueryError(
                     f'Invalid filter key "{where}": {node.function}() '
                     f'does not take a field of type "{info.type}"'
                 )
-            expr = date_part(node.function, column, info.type, self.dialect)
+            expr = date_part(node.function, shown, info.type, self.dialect)
             return self._apply(node, expr, "integer", (), None, where)
-        return self._apply(node, column, info.type, info.special, column, where)
+        return self._apply(node, shown, info.type, info.special, column, where)
 
     def _json(
         self, node: Condition, scope: Scope, info: FieldInfo, where: str
@@ -243,7 +304,7 @@ class _Compiler:
                 f'"{info.type}" field type does not contain the "_json" filter operator '
                 f'at "{where}"'
             )
-        target = JsonValue(scope.column(info.field), node.json_path, self.dialect)
+        target = JsonValue(self.value(scope, info.field), node.json_path, self.dialect)
         if isinstance(node.value, tuple):
             operand: Any = self._many(node.value, where)
         elif node.operator in _PRESENCE or node.value is None:

@@ -130,8 +130,15 @@ def member(
     )
 
 
-def related_count(scope: Scope, link: Link, related: Scope) -> sa.ColumnElement[int]:
-    """How many rows of ``related`` point at the current row of ``scope`` (o2m only)."""
+def related_count(
+    scope: Scope, link: Link, related: Scope, where: sa.ColumnElement[bool] | None = None
+) -> sa.ColumnElement[int]:
+    """How many rows of ``related`` (matching ``where``) point at the current row of ``scope``.
+
+    For o2m links only.
+    """
     assert link.other is not None
     counted = sa.select(sa.func.count()).where(related.column(link.other) == scope.primary)
+    if where is not None:
+        counted = counted.where(where)
     return counted.scalar_subquery()
