@@ -110,6 +110,7 @@ def test_many_to_any_scoped_and_unscoped(items):
 
 def test_star_star_expands_one_level_and_backlink_false_skips_the_way_back(items):
     got = read(items, fields=["*.*"], filter={"id": {"_eq": 2}})[0]
+    assert got["title"] == "Draft"
     assert got["author"]["name"] == "Bob"
     assert got["author"]["articles"] == [2]
     assert got["comments"][0]["text"] == "nice"

@@ -118,14 +118,12 @@ class _Builder:
                         continue
                     if self._skips_back(scope, name, came_through):
                         continue
-                    if len(ref.path) > 1:
-                        if self._expandable(scope, name):
-                            place(name)
-                            below.setdefault(name, (name, []))[1].append(
-                                FieldRef((name, *ref.path[1:]), ref.function, ref.json_path)
-                            )
-                        continue
                     place(name)
+                    if len(ref.path) > 1 and self._expandable(scope, name):
+                        below.setdefault(name, (name, []))[1].append(
+                            FieldRef((name, *ref.path[1:]), ref.function, ref.json_path)
+                        )
+                        continue
                     if self._is_to_many(scope, name):
                         keys_only[name] = name
                     else:
