@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import Connection
@@ -48,7 +48,8 @@ class ItemsService:
     schema: SchemaCache
     settings: Settings
     accountability: Accountability | None = None
-    _now: dt.datetime | None = field(default=None, repr=False)
+    #: What ``$NOW`` is; the current time when None.
+    now: dt.datetime | None = None
 
     # --- queries ------------------------------------------------------------------------
 
@@ -149,7 +150,7 @@ class ItemsService:
             overview,
             access,
             variables,
-            self._now or dt.datetime.now(dt.UTC),
+            self.now or dt.datetime.now(dt.UTC),
             admin=bool(self.accountability and self.accountability.admin),
             limit_default=self.settings.query_limit_default,
         )
