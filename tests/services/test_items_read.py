@@ -226,3 +226,10 @@ def test_read_one_many_and_missing(items):
 
 def test_singleton_without_an_item_reads_its_defaults(items):
     assert items.read_singleton("notes") == {"id": None, "motto": None}
+
+
+def test_a_key_that_cannot_exist_reads_as_forbidden(items):
+    assert items.read_one("articles", "2", {"fields": ["id"]}) == {"id": 2}
+    for key in ("abc", "1.5", "99999999999999999999", True, None):
+        with pytest.raises(ForbiddenError):
+            items.read_one("articles", key)

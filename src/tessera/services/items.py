@@ -29,6 +29,7 @@ from tessera.query.parse import parse_query
 from tessera.query.read import Reader
 from tessera.schema.overview import CollectionInfo, SchemaCache, SchemaOverview
 from tessera.services.grants import access_for, is_full, rules_of
+from tessera.services.keys import parse_key
 
 
 @dataclass
@@ -100,7 +101,10 @@ class ItemsService:
         parsed = self.query(query)
         with self.reading(collection, "read", parsed.filter) as (reader, info):
             primary = info.primary or "id"
-            by_key = Condition((primary,), None, "_in", tuple(keys))
+            valid = [key for key in (parse_key(info, raw) for raw in keys) if key is not None]
+            if not valid:
+                return []
+            by_key = Condition((primary,), None, "_in", tuple(valid))
             narrowed = replace(
                 parsed,
                 filter=by_key if parsed.filter is None else And((parsed.filter, by_key)),
