@@ -17,14 +17,13 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import Connection
-from sqlalchemy.dialects import postgresql, sqlite
 
+from tessera.db.counters import SCHEMA, bump_counter, read_counter
 from tessera.db.engine import Database
 from tessera.db.system_tables import (
     directus_collections,
     directus_fields,
     directus_relations,
-    tessera_schema_version,
 )
 from tessera.schema.introspect import Column, ForeignKey, Table, inspect_tables
 from tessera.schema.system_meta import (
@@ -286,28 +285,16 @@ def _relations(conn: Connection, collections: dict[str, CollectionInfo]) -> list
 
 
 def read_version(conn: Connection) -> tuple[int, int]:
-    stored = conn.execute(
-        sa.select(tessera_schema_version.c.version).where(tessera_schema_version.c.id == 1)
-    ).scalar()
+    stored = read_counter(conn, SCHEMA)
     file_version = 0
     if conn.dialect.name == "sqlite":
         file_version = conn.exec_driver_sql("PRAGMA schema_version").scalar() or 0
-    return (stored or 0, file_version)
+    return (stored, file_version)
 
 
 def bump_version(conn: Connection) -> None:
-    """Mark the schema as changed, in the caller's transaction.
-
-    One upsert, so that two first-ever changes racing to create the row queue on it
-    instead of one failing on its primary key.
-    """
-    table = tessera_schema_version
-    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-    conn.execute(
-        insert(table)
-        .values(id=1, version=1)
-        .on_conflict_do_update(index_elements=[table.c.id], set_={"version": table.c.version + 1})
-    )
+    """Mark the schema as changed, in the caller's transaction."""
+    bump_counter(conn, SCHEMA)
 
 
 class SchemaCache:

@@ -11,13 +11,13 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import Connection
 
 from tessera.access.accountability import Accountability
-from tessera.access.permissions import Action, Permissions, load_permissions
+from tessera.access.permissions import Action, Permissions
 from tessera.config import Settings
 from tessera.db.engine import Database
 from tessera.errors import ForbiddenError
@@ -28,7 +28,8 @@ from tessera.query.model import And, Condition, Filter, Query
 from tessera.query.parse import parse_query
 from tessera.query.read import Reader
 from tessera.schema.overview import CollectionInfo, SchemaCache, SchemaOverview
-from tessera.services.grants import access_for, is_full, rules_of
+from tessera.services.access_cache import AccessCache
+from tessera.services.grants import is_full, rules_of
 from tessera.services.keys import parse_key
 
 
@@ -51,6 +52,8 @@ class ItemsService:
     accountability: Accountability | None = None
     #: What ``$NOW`` is; the current time when None.
     now: dt.datetime | None = None
+    #: Parsed permissions; the doors share one per process.
+    cache: AccessCache = field(default_factory=AccessCache)
 
     # --- queries ------------------------------------------------------------------------
 
@@ -145,8 +148,7 @@ class ItemsService:
         """A :class:`Reader` inside the caller's transaction ``conn``."""
         overview = self.schema.get(conn)
         info = collection_info(overview, collection)
-        permissions = self.permissions(conn)
-        access = access_for(self.accountability, permissions, action)
+        access = self.cache.access(conn, self.accountability, action)
         access.of(collection)
         variables = self.variables(conn, overview, access, *filters)
         reader = Reader(
@@ -164,7 +166,7 @@ class ItemsService:
         if is_full(self.accountability):
             return None
         assert self.accountability is not None
-        return load_permissions(conn, self.accountability)
+        return self.cache.permissions(conn, self.accountability)
 
     def variables(
         self,

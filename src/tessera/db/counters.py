@@ -1,0 +1,39 @@
+"""Change counters in ``tessera_schema_version``, how processes learn their caches are stale.
+
+Row :data:`SCHEMA` counts schema changes; row :data:`ACCESS` counts changes to users'
+roles, roles, policies, access and permissions. A writer bumps the counter in the same
+transaction as its change; a reader compares the stored value with the one its cache
+was built at — one primary-key lookup per request.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy import Connection
+from sqlalchemy.dialects import postgresql, sqlite
+
+from tessera.db.system_tables import tessera_schema_version
+
+SCHEMA = 1
+ACCESS = 2
+
+
+def read_counter(conn: Connection, counter: int) -> int:
+    table = tessera_schema_version
+    found = conn.execute(sa.select(table.c.version).where(table.c.id == counter)).scalar()
+    return found or 0
+
+
+def bump_counter(conn: Connection, counter: int) -> None:
+    """Count one change, in the caller's transaction.
+
+    One upsert, so that two first-ever changes racing to create the row queue on it
+    instead of one failing on its primary key.
+    """
+    table = tessera_schema_version
+    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    conn.execute(
+        insert(table)
+        .values(id=counter, version=1)
+        .on_conflict_do_update(index_elements=[table.c.id], set_={"version": table.c.version + 1})
+    )
