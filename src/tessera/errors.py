@@ -122,3 +122,85 @@ class UserSuspendedError(TesseraError):
 
     def __init__(self, message: str = "User suspended.", **ext: Any) -> None:
         super().__init__(message, **ext)
+
+
+class FailedValidationError(TesseraError):
+    """Values that broke validation rules; every failure is its own entry of ``errors``.
+
+    A failure is Directus's extensions without ``code``: ``field``, ``path`` (the nested
+    writes and JSON keys leading to the value) and ``type`` (the operator without its
+    underscore, or ``required``), with ``valid``, ``invalid`` or ``substring`` where the type
+    has one. ``message`` and ``extensions`` are the first failure's, for a door that shows a
+    single error; :meth:`to_dicts` gives them all.
+    """
+
+    code = "FAILED_VALIDATION"
+    status = 400
+
+    def __init__(self, failures: list[dict[str, Any]]) -> None:
+        self.failures = failures
+        super().__init__(_validation_message(failures[0]), **failures[0])
+
+    def to_dicts(self) -> list[dict[str, Any]]:
+        """Every failure as one entry of Directus's ``errors`` array."""
+        return [
+            {"message": _validation_message(failure), "extensions": {"code": self.code, **failure}}
+            for failure in self.failures
+        ]
+
+
+#: Directus's sentences by failure type; it has none for the starts/ends family and
+#: ``nbetween`` (its message stops after the field name), so those are ours.
+_VALIDATION_REASONS = {
+    "eq": 'Value has to be "{valid}".',
+    "neq": 'Value can\'t be "{invalid}".',
+    "lt": 'Value has to be less than "{valid}".',
+    "lte": 'Value has to be less than or equal to "{valid}".',
+    "gt": 'Value has to be greater than "{valid}".',
+    "gte": 'Value has to be greater than or equal to "{valid}".',
+    "contains": 'Value has to contain "{substring}".',
+    "icontains": 'Value has to contain "{substring}".',
+    "ncontains": 'Value can\'t contain "{substring}".',
+    "starts_with": 'Value has to start with "{substring}".',
+    "istarts_with": 'Value has to start with "{substring}".',
+    "nstarts_with": 'Value can\'t start with "{substring}".',
+    "nistarts_with": 'Value can\'t start with "{substring}".',
+    "ends_with": 'Value has to end with "{substring}".',
+    "iends_with": 'Value has to end with "{substring}".',
+    "nends_with": 'Value can\'t end with "{substring}".',
+    "niends_with": 'Value can\'t end with "{substring}".',
+    "null": "Value has to be null.",
+    "nnull": "Value can't be null.",
+    "empty": "Value has to be empty.",
+    "nempty": "Value can't be empty.",
+    "required": "Value is required.",
+    "regex": "Value doesn't have the correct format.",
+    "email": "Value has to be a valid email address.",
+}
+
+
+def _validation_message(failure: dict[str, Any]) -> str:
+    path = failure.get("path") or []
+    at = f' at "{".".join(str(step) for step in path)}"' if path else ""
+    kind = failure["type"]
+    if kind in ("in", "nin"):
+        values = failure["valid" if kind == "in" else "invalid"]
+        listed = ", ".join(f'"{_shown(value)}"' for value in values)
+        verb = "has to be" if kind == "in" else "can't be"
+        reason = f"Value {verb} one of {listed}."
+    elif kind == "nbetween":
+        low, high = failure["invalid"]
+        reason = f'Value can\'t be between "{_shown(low)}" and "{_shown(high)}".'
+    else:
+        shown = {key: _shown(value) for key, value in failure.items()}
+        reason = _VALIDATION_REASONS.get(kind, "").format(**shown)
+    return f'Validation failed for field "{failure["field"]}"{at}.' + (reason and f" {reason}")
+
+
+def _shown(value: Any) -> str:
+    """A value as JavaScript writes it into a template string."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)

@@ -109,7 +109,6 @@ def test_a_limit_over_the_cap_is_refused_as_directus_does():
     ("raw", "reason"),
     [
         ("abc", '"limit" must be a number'),
-        ("", '"limit" must be a number'),
         ("0x10", '"limit" must be a number'),
         (" 10", '"limit" must be a number'),
         (True, '"limit" must be a number'),
@@ -234,7 +233,6 @@ def test_json_paths_with_commas_stay_one_field():
 @pytest.mark.parametrize(
     ("raw", "reason"),
     [
-        ("", '"fields" can\'t be empty'),
         ([], '"fields" can\'t be empty'),
         ("id,,title", '"fields[1]" can\'t be empty'),
         (["id", " "], '"fields[1]" can\'t be empty'),
@@ -303,7 +301,6 @@ def test_an_empty_sort_list_is_no_sort():
         ("-", '"sort[0]" needs a field after "-"'),
         ("*", 'Invalid field "*" at "sort[0]"'),
         ("title,", '"sort[1]" can\'t be empty'),
-        ("", '"sort" can\'t be empty'),
         (3, '"sort" must be a text or a list of texts'),
     ],
 )
@@ -358,7 +355,7 @@ def test_backlink(raw, backlink):
     assert parse({"backlink": raw}).backlink is backlink
 
 
-@pytest.mark.parametrize("raw", ["no", 0, "", "False"])
+@pytest.mark.parametrize("raw", ["no", 0, "False"])
 def test_bad_backlinks(raw):
     assert refusal({"backlink": raw}) == '"backlink" must be true or false'
 
@@ -407,7 +404,6 @@ def test_an_empty_aggregate_is_none():
         ({"count": 5}, '"aggregate.count" must be a text or a list of texts'),
         ("notjson", 'Invalid JSON at "aggregate"'),
         ("[1]", '"aggregate" must be an object'),
-        ("", '"aggregate" can\'t be empty'),
         ([1], '"aggregate" must be an object'),
     ],
 )
@@ -605,3 +601,13 @@ def test_a_parsed_query_is_hashable():
     }
     assert hash(parse(raw)) == hash(parse(raw))
     assert len({parse(raw), parse(raw)}) == 1
+
+
+def test_empty_query_string_values_mean_the_defaults_as_in_directus():
+    """``fields=`` and friends are ignored; ``limit=`` alone is a limit of 0."""
+    empty = dict.fromkeys(
+        ("fields", "sort", "filter", "page", "meta", "groupBy", "aggregate", "deep"), ""
+    )
+    query = parse({**empty, "alias": "", "offset": "", "backlink": ""})
+    assert query == parse({})
+    assert parse({"limit": ""}).limit == 0

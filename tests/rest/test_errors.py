@@ -5,7 +5,7 @@ from starlette.routing import Route
 
 from asgi_client import serving
 from tessera.app import create_app
-from tessera.errors import ForbiddenError
+from tessera.errors import FailedValidationError, ForbiddenError
 
 pytestmark = pytest.mark.anyio
 
@@ -86,3 +86,40 @@ async def test_any_other_error_is_a_generic_500_logged_with_its_traceback(db, se
     (record,) = [r for r in caplog.records if r.name == "tessera.rest"]
     assert record.exc_info is not None
     assert "GET /fail" in record.getMessage()
+
+
+async def test_a_failed_validation_lists_every_failure_as_its_own_error(db, settings):
+    failures = [
+        {"field": "title", "path": [], "type": "required"},
+        {"field": "rating", "path": [], "type": "lte", "valid": 5},
+    ]
+    async with serving(failing_app(db, settings, FailedValidationError(failures))) as client:
+        response = await client.get("/fail")
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "errors": [
+            {
+                "message": 'Validation failed for field "title". Value is required.',
+                "extensions": {
+                    "code": "FAILED_VALIDATION",
+                    "field": "title",
+                    "path": [],
+                    "type": "required",
+                },
+            },
+            {
+                "message": (
+                    'Validation failed for field "rating". '
+                    'Value has to be less than or equal to "5".'
+                ),
+                "extensions": {
+                    "code": "FAILED_VALIDATION",
+                    "field": "rating",
+                    "path": [],
+                    "type": "lte",
+                    "valid": 5,
+                },
+            },
+        ]
+    }

@@ -35,6 +35,8 @@ LOGICAL = ("_and", "_or")
 QUANTIFIERS: dict[str, Literal["some", "none"]] = {"_some": "some", "_none": "none"}
 
 _EQUALITY = frozenset({"_eq", "_neq"})
+#: Directus reads these texts as null in a filter (a query string can't send JSON null).
+_NULL_TEXTS = frozenset({"null", "NULL"})
 _ORDERING = frozenset({"_lt", "_lte", "_gt", "_gte"})
 #: Operators that match text against text: the compiler gives them one meaning on both databases.
 TEXT_MATCH: frozenset[str] = frozenset(
@@ -241,6 +243,8 @@ def _operand(
             raise InvalidQueryError(f'The number for "{operator}" is not valid at "{where}"')
         return raw
     if isinstance(raw, str):
+        if nullable and raw in _NULL_TEXTS:
+            return None
         return _text(raw, where, operator)
     raise InvalidQueryError(f'"{operator}" takes a text or a number at "{where}"')
 
@@ -255,8 +259,12 @@ def _text(raw: str, where: str, operator: str) -> Operand:
 
 def _list(raw: object, where: str, operator: str, *, boolean: bool) -> tuple[Operand, ...]:
     """A list, or comma-separated text as the REST form sends it."""
+    if isinstance(raw, Mapping):  # qs turns a long or sparse list into an object
+        raw = list(raw.values())
     if isinstance(raw, str):
         values = tuple(_text(item, where, operator) for item in raw.split(","))
+    elif isinstance(raw, int | float) and not isinstance(raw, bool):
+        values = (_operand(raw, where, operator),)
     elif isinstance(raw, list | tuple):
         values = tuple(
             _operand(item, f"{where}[{i}]", operator, boolean=boolean) for i, item in enumerate(raw)

@@ -76,8 +76,20 @@ def parse_query(
     return _build(_given(raw), str, limits)
 
 
+#: An empty text means the default, as a query string with ``fields=`` means in Directus;
+#: ``limit=`` alone means 0 there.
+_EMPTY_MEANS = {"limit": "0"}
+
+
 def _given(params: Mapping[Any, Any]) -> dict[str, Any]:
-    return {key: value for key, value in params.items() if value is not None}
+    """The parameters that were set: null, and empty text except ``search``, are unset."""
+    given = {}
+    for key, value in params.items():
+        if value == "" and key != "search":
+            value = _EMPTY_MEANS.get(key)
+        if value is not None:
+            given[key] = value
+    return given
 
 
 def _build(given: Mapping[str, Any], name: Callable[[str], str], limits: _Limits) -> Query:

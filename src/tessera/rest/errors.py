@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, ExceptionHandler, Message, Receive, Scope, Send
 
-from tessera.errors import RouteNotFoundError, TesseraError
+from tessera.errors import FailedValidationError, RouteNotFoundError, TesseraError
 
 log = logging.getLogger("tessera.rest")
 
@@ -22,7 +22,12 @@ class MethodNotAllowedError(TesseraError):
 
 
 def error_response(error: TesseraError, headers: dict[str, str] | None = None) -> JSONResponse:
-    return JSONResponse({"errors": [error.to_dict()]}, status_code=error.status, headers=headers)
+    """The envelope; a failed validation lists each of its failures as an error of its own."""
+    if isinstance(error, FailedValidationError):
+        entries = error.to_dicts()
+    else:
+        entries = [error.to_dict()]
+    return JSONResponse({"errors": entries}, status_code=error.status, headers=headers)
 
 
 async def tessera_error(_request: Request, exc: Exception) -> Response:
