@@ -47,6 +47,17 @@ EXPECTED: dict[str, str] = {
     "ACCESS_TOKEN_TTL": "a duration such as 15m, 2h or 7d (a bare number is milliseconds)",
     "REFRESH_TOKEN_TTL": "a duration such as 15m, 2h or 7d (a bare number is milliseconds)",
     "LOGIN_STALL_TIME": "a number of milliseconds, 0 or more",
+    "SESSION_COOKIE_TTL": "a duration such as 15m, 2h or 1d (a bare number is milliseconds)",
+    "SESSION_REFRESH_GRACE_PERIOD": "a duration such as 10s (a bare number is milliseconds)",
+    "SESSION_COOKIE_SECURE": "true or false",
+    "SESSION_COOKIE_SAME_SITE": "one of 'lax', 'strict', 'none'",
+    "REFRESH_TOKEN_COOKIE_SECURE": "true or false",
+    "REFRESH_TOKEN_COOKIE_SAME_SITE": "one of 'lax', 'strict', 'none'",
+    "RATE_LIMITER_LOGIN_ENABLED": "true or false",
+    "RATE_LIMITER_LOGIN_POINTS": "a whole number of at least 1",
+    "RATE_LIMITER_LOGIN_DURATION": "a number of seconds, at least 1",
+    "RATE_LIMITER_LOGIN_ACCOUNT_POINTS": "a whole number of at least 1",
+    "RATE_LIMITER_LOGIN_ACCOUNT_DURATION": "a number of seconds, at least 1",
 }
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w|y)?\s*$")
@@ -104,6 +115,23 @@ class Settings(BaseSettings):
     refresh_token_ttl: str = "7d"
     login_stall_time: int = 500
 
+    refresh_token_cookie_name: str = "directus_refresh_token"
+    refresh_token_cookie_domain: str | None = None
+    refresh_token_cookie_secure: bool = False
+    refresh_token_cookie_same_site: Literal["lax", "strict", "none"] = "lax"
+    session_cookie_name: str = "directus_session_token"
+    session_cookie_ttl: str = "1d"
+    session_cookie_domain: str | None = None
+    session_cookie_secure: bool = False
+    session_cookie_same_site: Literal["lax", "strict", "none"] = "lax"
+    session_refresh_grace_period: str = "10s"
+
+    rate_limiter_login_enabled: bool = True
+    rate_limiter_login_points: int = 10
+    rate_limiter_login_duration: int = 60
+    rate_limiter_login_account_points: int = 5
+    rate_limiter_login_account_duration: int = 60
+
     query_limit_default: int = 100
     query_limit_max: int = -1
     mcp_enabled: bool = True
@@ -130,11 +158,34 @@ class Settings(BaseSettings):
             raise ValueError("must be at least 1 or -1")
         return value
 
-    @field_validator("access_token_ttl", "refresh_token_ttl")
+    @field_validator("access_token_ttl", "refresh_token_ttl", "session_cookie_ttl")
     @classmethod
     def _duration(cls, value: str) -> str:
         if parse_duration(value) <= dt.timedelta(0):
             raise ValueError("must be longer than nothing")
+        return value
+
+    @field_validator("session_refresh_grace_period")
+    @classmethod
+    def _grace(cls, value: str) -> str:
+        parse_duration(value)
+        return value
+
+    @field_validator("refresh_token_cookie_same_site", "session_cookie_same_site", mode="before")
+    @classmethod
+    def _same_site(cls, value: Any) -> Any:
+        return value.lower() if isinstance(value, str) else value
+
+    @field_validator(
+        "rate_limiter_login_points",
+        "rate_limiter_login_duration",
+        "rate_limiter_login_account_points",
+        "rate_limiter_login_account_duration",
+    )
+    @classmethod
+    def _at_least_one(cls, value: int) -> int:
+        if value < 1:
+            raise ValueError("must be at least 1")
         return value
 
     @field_validator("login_stall_time")

@@ -7,6 +7,8 @@ invents codes of its own.
 
 from __future__ import annotations
 
+import datetime as dt
+import math
 from typing import Any, ClassVar
 
 
@@ -122,6 +124,33 @@ class UserSuspendedError(TesseraError):
 
     def __init__(self, message: str = "User suspended.", **ext: Any) -> None:
         super().__init__(message, **ext)
+
+
+class RequestsExceededError(TesseraError):
+    """Too many requests: ``limit`` is the limit hit, ``wait`` the seconds until it lets one by.
+
+    ``retry_after`` is those seconds rounded up, for a ``Retry-After`` header; the message
+    writes the wait as Directus does (``ms``'s short form: ``850ms``, ``42s``, ``5m``).
+    """
+
+    code = "REQUESTS_EXCEEDED"
+    status = 429
+
+    def __init__(self, limit: int, wait: float, **ext: Any) -> None:
+        self.retry_after = max(1, math.ceil(wait))
+        reset = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=wait)
+        millis = round(wait * 1000)
+        shown = f"{millis}ms"
+        for unit, size in (("d", 86_400_000), ("h", 3_600_000), ("m", 60_000), ("s", 1000)):
+            if millis >= size:
+                shown = f"{math.floor(millis / size + 0.5)}{unit}"
+                break
+        super().__init__(
+            f"Too many requests, retry after {shown}.",
+            limit=limit,
+            reset=reset.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            **ext,
+        )
 
 
 class FailedValidationError(TesseraError):

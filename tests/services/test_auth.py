@@ -17,14 +17,17 @@ from tessera.db.system_tables import (
     directus_access,
     directus_activity,
     directus_policies,
+    directus_revisions,
     directus_roles,
     directus_sessions,
+    directus_settings,
     directus_users,
 )
 from tessera.errors import (
     InvalidCredentialsError,
     InvalidPayloadError,
     InvalidTokenError,
+    RequestsExceededError,
     TokenExpiredError,
     UserSuspendedError,
 )
@@ -73,11 +76,40 @@ def people(db):
     return ids
 
 
-def service(db, **overrides):
+class Clock:
+    """Time the test moves: rate-limit windows are checked without waiting."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def service(db, clock=None, **overrides):
     settings = load_settings(
         env_file=None, **{"secret": SECRET, "login_stall_time": 0, **overrides}
     )
-    return AuthService(db, settings)
+    return AuthService(db, settings, clock or Clock())
+
+
+def status_of(db, user):
+    with db.read() as conn:
+        return conn.execute(
+            sa.select(directus_users.c.status).where(directus_users.c.id == user)
+        ).scalar()
+
+
+def set_status(db, user, status):
+    with db.write() as conn:
+        conn.execute(
+            sa.update(directus_users).where(directus_users.c.id == user).values(status=status)
+        )
+
+
+def session_count(db):
+    with db.read() as conn:
+        return conn.execute(sa.select(sa.func.count()).select_from(directus_sessions)).scalar()
 
 
 def test_login_gives_a_token_pair_opens_a_session_and_is_logged(db, people):
@@ -163,6 +195,7 @@ def test_refresh_refuses_an_expired_session_and_a_user_suspended_since(db, peopl
         )
     with pytest.raises(UserSuspendedError):
         auth.refresh(tokens.refresh_token)
+    assert session_count(db) == 0  # the suspended user's session is gone, not just refused
 
     with db.write() as conn:
         conn.execute(
@@ -231,3 +264,188 @@ def test_bad_tokens_get_directus_errors(db, people):
         auth.authenticate("no-such-static-token")
     with pytest.raises(InvalidCredentialsError):
         auth.authenticate("sus-static-token")
+
+
+def test_an_email_that_keeps_failing_is_held_back_until_its_window_passes(db, people):
+    clock = Clock()
+    auth = service(db, clock, rate_limiter_login_account_points=3)
+    for email in ("ada@example.com", "nobody@example.com"):
+        for _ in range(3):
+            with pytest.raises(InvalidCredentialsError):
+                auth.login(email, "wrong", Client(ip=f"198.51.100.{clock.now:.0f}"))
+            clock.now += 10
+        # Even the right password waits; a stranger's email is held back alike.
+        with pytest.raises(RequestsExceededError) as held:
+            auth.login(email, "pw-1", Client(ip="192.0.2.1"))
+        assert held.value.extensions["limit"] == 3
+        assert held.value.retry_after == 30  # the first failure leaves the window at 60 s
+        assert held.value.status == 429
+        clock.now += 30
+    assert auth.login("ada@example.com", "pw-1").access_token
+
+
+def test_a_success_clears_the_emails_count(db, people):
+    auth = service(db, rate_limiter_login_account_points=3)
+    for _ in range(2):
+        with pytest.raises(InvalidCredentialsError):
+            auth.login("ada@example.com", "wrong")
+    auth.login("ada@example.com", "pw-1")
+    for _ in range(2):
+        with pytest.raises(InvalidCredentialsError):
+            auth.login("ada@example.com", "wrong")
+    assert auth.login("ada@example.com", "pw-1").access_token
+
+
+def test_an_ip_that_keeps_failing_is_held_back_whoever_it_signs_in_as(db, people):
+    auth = service(db, rate_limiter_login_points=3, rate_limiter_login_account_points=100)
+    here, elsewhere = Client(ip="203.0.113.9"), Client(ip="198.51.100.7")
+    with pytest.raises(InvalidCredentialsError):
+        auth.login("nobody@example.com", "x", here)
+    auth.login("ada@example.com", "pw-1", here)  # a success does not clear an IP's count
+    for email in ("someone@example.com", "sus@example.com"):
+        with pytest.raises((InvalidCredentialsError, UserSuspendedError)):
+            auth.login(email, "guess", here)
+    with pytest.raises(RequestsExceededError):
+        auth.login("ada@example.com", "pw-1", here)
+    assert auth.login("ada@example.com", "pw-1", elsewhere).access_token
+
+
+def test_the_login_limits_can_be_turned_off(db, people):
+    auth = service(
+        db,
+        rate_limiter_login_enabled=False,
+        rate_limiter_login_points=1,
+        rate_limiter_login_account_points=1,
+    )
+    for _ in range(2):
+        with pytest.raises(InvalidCredentialsError):
+            auth.login("ada@example.com", "x", CLIENT)
+    assert auth.login("ada@example.com", "pw-1", CLIENT).access_token
+
+
+def test_an_account_is_suspended_at_the_attempt_after_auth_login_attempts_failures(db, people):
+    with db.write() as conn:
+        conn.execute(sa.insert(directus_settings).values(id=1, auth_login_attempts=2))
+    auth = service(db, rate_limiter_login_enabled=False)
+    for _ in range(2):
+        with pytest.raises(InvalidCredentialsError):
+            auth.login("ada@example.com", "wrong", CLIENT)
+    assert status_of(db, people["ada"]) == "active"
+
+    # Directus suspends here yet signs this attempt in (tokens of a suspended user); we refuse.
+    with pytest.raises(UserSuspendedError):
+        auth.login("ada@example.com", "pw-1", CLIENT)
+    assert status_of(db, people["ada"]) == "suspended"
+    assert session_count(db) == 0
+    with db.read() as conn:
+        activity = conn.execute(sa.select(directus_activity)).one()
+        revision = conn.execute(sa.select(directus_revisions)).one()
+    assert (activity.action, activity.user, activity.item, activity.ip) == (
+        "update",
+        people["ada"],
+        people["ada"],
+        "203.0.113.9",
+    )
+    assert revision.delta == {"status": "suspended"}
+    assert revision.data["status"] == "suspended"
+    assert "password" not in revision.data
+
+    set_status(db, people["ada"], "active")  # an admin lets the user back in: a fresh count
+    with pytest.raises(InvalidCredentialsError):
+        auth.login("ada@example.com", "wrong", CLIENT)
+    assert auth.login("ada@example.com", "pw-1", CLIENT).access_token
+
+
+def test_failures_in_a_row_count_only_until_a_success(db, people):
+    with db.write() as conn:
+        conn.execute(sa.insert(directus_settings).values(id=1, auth_login_attempts=2))
+    auth = service(db, rate_limiter_login_enabled=False)
+    for _ in range(3):
+        with pytest.raises(InvalidCredentialsError):
+            auth.login("ada@example.com", "wrong")
+        auth.login("ada@example.com", "pw-1")
+    assert status_of(db, people["ada"]) == "active"
+
+
+def test_no_auth_login_attempts_means_no_suspension(db, people):
+    with db.write() as conn:
+        conn.execute(sa.insert(directus_settings).values(id=1, auth_login_attempts=None))
+    auth = service(db, rate_limiter_login_enabled=False)
+    for _ in range(100):  # failures in a row, without paying for 100 password checks
+        auth.failures.add(people["ada"])
+    with pytest.raises(InvalidCredentialsError):
+        auth.login("ada@example.com", "wrong")
+    assert auth.login("ada@example.com", "pw-1").access_token
+    assert status_of(db, people["ada"]) == "active"
+
+
+def test_a_session_token_names_its_session_and_dies_with_it(db, people):
+    auth = service(db)
+    tokens = auth.login("ada@example.com", "pw-1", CLIENT, session=True)
+
+    claims = jwt.decode(tokens.access_token, SECRET, algorithms=["HS256"], issuer="directus")
+    assert claims["session"] == tokens.refresh_token
+    assert claims["exp"] - claims["iat"] == 86_400  # SESSION_COOKIE_TTL, 1d
+    assert tokens.expires == 86_400_000
+    assert auth.session_key(tokens.access_token) == tokens.refresh_token
+    assert auth.authenticate(tokens.access_token).user == people["ada"]
+
+    auth.logout(tokens.refresh_token)
+    with pytest.raises(InvalidCredentialsError):
+        auth.authenticate(tokens.access_token)
+
+
+def test_only_a_session_jwt_names_a_session(db, people):
+    auth = service(db)
+    assert auth.session_key(auth.login("ada@example.com", "pw-1").access_token) is None
+    assert auth.session_key("ada-static-token") is None
+    assert auth.session_key(None) is None
+    forged = issue_access_token(
+        "another-secret-just-as-long-as-the-real-one",
+        user=people["ada"],
+        role=None,
+        app_access=True,
+        admin_access=True,
+        ttl=dt.timedelta(minutes=5),
+        session="a-session",
+    ).token
+    with pytest.raises(InvalidTokenError):
+        auth.session_key(forged)
+
+
+def test_a_session_refresh_keeps_the_old_session_for_the_grace_period(db, people):
+    auth = service(db)
+    first = auth.login("ada@example.com", "pw-1", CLIENT, session=True)
+    second = auth.refresh(first.refresh_token, CLIENT, session=True)
+    assert second.refresh_token != first.refresh_token
+    assert auth.session_key(second.access_token) == second.refresh_token
+    assert second.expires == 86_400_000
+
+    # A request or a refresh racing the first refresh still works, and lands on the same session.
+    assert auth.authenticate(first.access_token).user == people["ada"]
+    again = auth.refresh(first.refresh_token, CLIENT, session=True)
+    assert again.refresh_token == second.refresh_token
+    assert session_count(db) == 2
+
+
+def test_after_the_grace_period_the_old_session_is_over(db, people):
+    auth = service(db, session_refresh_grace_period="0")
+    first = auth.login("ada@example.com", "pw-1", CLIENT, session=True)
+    second = auth.refresh(first.refresh_token, CLIENT, session=True)
+    with pytest.raises(InvalidCredentialsError):
+        auth.authenticate(first.access_token)
+    with pytest.raises(InvalidCredentialsError):
+        auth.refresh(first.refresh_token, session=True)
+    assert auth.authenticate(second.access_token).user == people["ada"]
+
+    auth.refresh(second.refresh_token, CLIENT, session=True)
+    with db.read() as conn:  # ended sessions are cleared as the user's sessions change
+        left = set(conn.execute(sa.select(directus_sessions.c.token)).scalars())
+    assert first.refresh_token not in left
+
+
+def test_a_missing_refresh_token_is_named_as_directus_names_it(db, people):
+    auth = service(db)
+    for call in (auth.refresh, auth.logout):
+        with pytest.raises(InvalidPayloadError, match="required in either the payload or cookie"):
+            call(None)

@@ -1,4 +1,4 @@
-"""Who is calling: the bearer token of a request, resolved through the auth service."""
+"""Who is calling: the token of a request, resolved through the auth service."""
 
 from __future__ import annotations
 
@@ -33,6 +33,16 @@ def bearer_token(request: Request) -> str | None:
     return from_header or from_query
 
 
+def request_token(request: Request) -> str | None:
+    """The bearer token, or else the session cookie (``SESSION_COOKIE_NAME``).
+
+    As in Directus the cookie is not a second method: a page signed in by session
+    may still send another token explicitly, and that one is used.
+    """
+    cookie = request.cookies.get(request.app.state.settings.session_cookie_name)
+    return bearer_token(request) or cookie or None
+
+
 def caller(request: Request) -> Accountability:
     """The request's accountability (Public for a request without a token)."""
-    return request.app.state.auth.authenticate(bearer_token(request), client_of(request))
+    return request.app.state.auth.authenticate(request_token(request), client_of(request))
