@@ -47,6 +47,7 @@ EXPECTED: dict[str, str] = {
     "ACCESS_TOKEN_TTL": "a duration such as 15m, 2h or 7d (a bare number is milliseconds)",
     "REFRESH_TOKEN_TTL": "a duration such as 15m, 2h or 7d (a bare number is milliseconds)",
     "LOGIN_STALL_TIME": "a number of milliseconds, 0 or more",
+    "MAX_BATCH_MUTATION": "a whole number, 0 or more, or Infinity for no limit",
     "SESSION_COOKIE_TTL": "a duration such as 15m, 2h or 1d (a bare number is milliseconds)",
     "SESSION_REFRESH_GRACE_PERIOD": "a duration such as 10s (a bare number is milliseconds)",
     "SESSION_COOKIE_SECURE": "true or false",
@@ -134,6 +135,8 @@ class Settings(BaseSettings):
 
     query_limit_default: int = 100
     query_limit_max: int = -1
+    #: Item mutations one call may make, nested ones included; None (``Infinity``): no limit.
+    max_batch_mutation: int | None = None
     mcp_enabled: bool = True
     log_level: str = "info"
 
@@ -156,6 +159,20 @@ class Settings(BaseSettings):
     def _limit_max(cls, value: int) -> int:
         if value != -1 and value < 1:
             raise ValueError("must be at least 1 or -1")
+        return value
+
+    @field_validator("max_batch_mutation", mode="before")
+    @classmethod
+    def _no_limit(cls, value: Any) -> Any:
+        if isinstance(value, str) and value.strip().lower() in ("", "infinity"):
+            return None
+        return value
+
+    @field_validator("max_batch_mutation")
+    @classmethod
+    def _batch_limit(cls, value: int | None) -> int | None:
+        if value is not None and value < 0:
+            raise ValueError("must not be negative")
         return value
 
     @field_validator("access_token_ttl", "refresh_token_ttl", "session_cookie_ttl")

@@ -30,6 +30,7 @@ from tessera.query.read import Reader
 from tessera.schema.overview import CollectionInfo, SchemaCache, SchemaOverview
 from tessera.services.access_cache import AccessCache
 from tessera.services.grants import is_full, rules_of
+from tessera.services.item_writes import writing
 from tessera.services.keys import parse_key
 
 
@@ -131,6 +132,58 @@ class ItemsService:
                 for name, field_info in info.fields.items()
                 if not field_info.is_alias and grant.readable(name)
             }
+
+    def create_one(self, collection: str, data: Mapping[str, Any]) -> Any:
+        """Create an item, with what it nests; its primary key. Refused on a singleton."""
+        with writing(self) as writer:
+            writer.refuse_singleton(collection)
+            return writer.create(collection, data)
+
+    def create_many(self, collection: str, data: Sequence[Mapping[str, Any]]) -> list[Any]:
+        """Create the items in order, all or none; their primary keys."""
+        with writing(self) as writer:
+            writer.refuse_singleton(collection)
+            return writer.create_many(collection, data)
+
+    def update_one(self, collection: str, key: Any, data: Mapping[str, Any]) -> Any:
+        return self.update_many(collection, [key], data)[0]
+
+    def update_many(
+        self, collection: str, keys: Sequence[Any], data: Mapping[str, Any]
+    ) -> list[Any]:
+        """Write the same ``data`` to each item of ``keys``; the keys."""
+        with writing(self) as writer:
+            return writer.update(collection, keys, data)
+
+    def update_batch(self, collection: str, data: Sequence[Mapping[str, Any]]) -> list[Any]:
+        """Update each item by the primary key it holds, with its own values; the keys."""
+        with writing(self) as writer:
+            return writer.update_batch(collection, data)
+
+    def update_by_query(
+        self, collection: str, query: Mapping[str, Any] | Query, data: Mapping[str, Any]
+    ) -> list[Any]:
+        """Update the items the query selects (among those the caller may read); the keys."""
+        with writing(self) as writer:
+            keys = writer.keys_by_query(collection, self.query(query))
+            return writer.update(collection, keys, data)
+
+    def delete_one(self, collection: str, key: Any) -> Any:
+        return self.delete_many(collection, [key])[0]
+
+    def delete_many(self, collection: str, keys: Sequence[Any]) -> list[Any]:
+        with writing(self) as writer:
+            return writer.delete(collection, keys)
+
+    def delete_by_query(self, collection: str, query: Mapping[str, Any] | Query) -> list[Any]:
+        """Delete the items the query selects (among those the caller may read); the keys."""
+        with writing(self) as writer:
+            return writer.delete(collection, writer.keys_by_query(collection, self.query(query)))
+
+    def upsert_singleton(self, collection: str, data: Mapping[str, Any]) -> Any:
+        """Update a singleton's item, or create it when it has none; its primary key."""
+        with writing(self) as writer:
+            return writer.upsert_singleton(collection, data)
 
     # --- plumbing -----------------------------------------------------------------------
 
