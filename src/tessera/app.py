@@ -12,13 +12,14 @@ from starlette.routing import BaseRoute
 from tessera.config import Settings, ensure_secret, load_settings
 from tessera.db.engine import Database
 from tessera.logs import configure_logging
-from tessera.rest import auth, server
+from tessera.rest import auth, items, server
 from tessera.rest.errors import EXCEPTION_HANDLERS, UnexpectedErrors
 from tessera.schema.overview import SchemaCache
+from tessera.services.access_cache import AccessCache
 from tessera.services.auth import AuthService
 
 #: Each REST module's routes; a new area is one more entry.
-ROUTE_GROUPS: list[Sequence[BaseRoute]] = [server.routes, auth.routes]
+ROUTE_GROUPS: list[Sequence[BaseRoute]] = [server.routes, auth.routes, items.routes]
 
 
 def create_app(settings: Settings, db: Database | None = None) -> Starlette:
@@ -40,6 +41,7 @@ def create_app(settings: Settings, db: Database | None = None) -> Starlette:
     app.state.db = database
     app.state.schema = SchemaCache(database, settings.excluded_tables)
     app.state.auth = AuthService(database, settings)
+    app.state.access_cache = AccessCache()
     return app
 
 

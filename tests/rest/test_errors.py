@@ -20,14 +20,14 @@ def failing_app(db, settings, exc):
 
 
 async def test_unknown_route_is_route_not_found(client):
-    response = await client.get("/items/nope/1")
+    response = await client.get("/nowhere/1")
 
     assert response.status_code == 404
     assert response.json() == {
         "errors": [
             {
-                "message": "Route /items/nope/1 doesn't exist.",
-                "extensions": {"code": "ROUTE_NOT_FOUND", "path": "/items/nope/1"},
+                "message": "Route /nowhere/1 doesn't exist.",
+                "extensions": {"code": "ROUTE_NOT_FOUND", "path": "/nowhere/1"},
             }
         ]
     }

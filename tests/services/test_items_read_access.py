@@ -149,3 +149,16 @@ def test_public_reads_only_what_the_public_policy_grants(blog_db):
     ]
     with pytest.raises(ForbiddenError):
         items.read_by_query("authors")
+
+
+def test_deep_filters_may_use_current_user_sub_paths(editor):
+    deep_filter = {"likes": {"_gt": 3}, "text": {"_neq": "$CURRENT_USER.email"}}
+    got = editor.read_by_query(
+        "articles",
+        {
+            "fields": ["id", "comments.id"],
+            "deep": {"comments": {"_filter": deep_filter}},
+            "filter": {"id": {"_eq": 1}},
+        },
+    ).data
+    assert got == [{"id": 1, "comments": [{"id": 1}]}]

@@ -73,7 +73,7 @@ class ItemsService:
     ) -> Page:
         """Items, or aggregates, as the query says; with ``meta`` counts when asked."""
         parsed = self.query(query)
-        with self.reading(collection, "read", parsed.filter) as (reader, info):
+        with self.reading(collection, "read", *filters_in(parsed)) as (reader, info):
             if parsed.aggregate or parsed.group_by:
                 return Page(aggregate_items(reader, info, parsed))
             data = reader.items(info, parsed)
@@ -103,7 +103,7 @@ class ItemsService:
     ) -> list[dict[str, Any]]:
         """The readable items among ``keys``, as the query's other settings shape them."""
         parsed = self.query(query)
-        with self.reading(collection, "read", parsed.filter) as (reader, info):
+        with self.reading(collection, "read", *filters_in(parsed)) as (reader, info):
             primary = info.primary or "id"
             valid = [key for key in (parse_key(info, raw) for raw in keys) if key is not None]
             if not valid:
@@ -122,7 +122,7 @@ class ItemsService:
     ) -> dict[str, Any]:
         """A singleton's item; its field defaults (key null) while it has none."""
         parsed = replace(self.query(query), limit=1, offset=0)
-        with self.reading(collection, "read", parsed.filter) as (reader, info):
+        with self.reading(collection, "read", *filters_in(parsed)) as (reader, info):
             found = reader.items(info, parsed)
             if found:
                 return found[0]
@@ -187,6 +187,11 @@ class ItemsService:
 
     # --- plumbing -----------------------------------------------------------------------
 
+    def is_singleton(self, collection: str) -> bool:
+        """Whether ``collection`` holds one item (FORBIDDEN when it is not a collection)."""
+        info = collection_info(self.schema.get(), collection, self.accountability)
+        return bool((info.meta or {}).get("singleton"))
+
     @contextlib.contextmanager
     def reading(
         self, collection: str, action: Action, *filters: Filter | None
@@ -200,7 +205,7 @@ class ItemsService:
     ) -> tuple[Reader, CollectionInfo]:
         """A :class:`Reader` inside the caller's transaction ``conn``."""
         overview = self.schema.get(conn)
-        info = collection_info(overview, collection)
+        info = collection_info(overview, collection, self.accountability)
         access = self.cache.access(conn, self.accountability, action)
         access.of(collection)
         variables = self.variables(conn, overview, access, *filters)
@@ -235,12 +240,32 @@ class ItemsService:
         return load_variables(conn, overview, base, *filters, *rules_of(access))
 
 
-def collection_info(overview: SchemaOverview, collection: str) -> CollectionInfo:
-    """The collection's schema; FORBIDDEN for anything that is not a collection with a table."""
+def collection_info(
+    overview: SchemaOverview, collection: str, accountability: Accountability | None = None
+) -> CollectionInfo:
+    """The collection's schema; FORBIDDEN for anything that is not a collection with a table.
+
+    Admins are told which collection, as Directus tells them; nobody else learns whether
+    it exists.
+    """
     info = overview.collections.get(collection)
     if info is None or info.table is None:
-        raise ForbiddenError()
+        if accountability is None or not accountability.admin:
+            raise ForbiddenError()
+        reason = (
+            f'You don\'t have permission to access collection "{collection}" or it does '
+            "not exist. Queried in root."
+        )
+        raise ForbiddenError(reason, reason=reason)
     return info
+
+
+def filters_in(query: Query) -> list[Filter | None]:
+    """The query's filter and every ``deep`` level's, for loading their variables."""
+    found: list[Filter | None] = [query.filter]
+    for nested in query.deep.values():
+        found.extend(filters_in(nested))
+    return found
 
 
 def _default(column: Any) -> Any:

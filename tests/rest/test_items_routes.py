@@ -1,0 +1,130 @@
+"""``/items``: reads over HTTP, in Directus's envelope, with its status codes."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+import sqlalchemy as sa
+
+from asgi_client import serving
+from callers import grant, make_caller
+from tessera.app import create_app
+from tessera.db.system_tables import directus_users
+from tessera.services.bootstrap import bootstrap
+
+pytestmark = pytest.mark.anyio
+ADMIN_TOKEN = "admin-static-token"
+READER_TOKEN = "reader-static-token"
+
+
+@pytest.fixture
+async def client(blog_db, settings) -> AsyncIterator[httpx.AsyncClient]:
+    bootstrap(blog_db, settings)
+    reader = make_caller(blog_db, [grant("articles", "read", fields="id,title")])
+    with blog_db.write() as conn:
+        conn.execute(
+            sa.update(directus_users)
+            .where(directus_users.c.id != reader.user)
+            .values(token=ADMIN_TOKEN)
+        )
+        conn.execute(
+            sa.update(directus_users)
+            .where(directus_users.c.id == reader.user)
+            .values(token=READER_TOKEN)
+        )
+    async with serving(create_app(settings, blog_db)) as test_client:
+        yield test_client
+
+
+def admin(**params):
+    return {"access_token": ADMIN_TOKEN, **params}
+
+
+async def test_list_with_bracket_filters_fields_sort_and_meta(client):
+    response = await client.get(
+        "/items/articles",
+        params=admin(
+            **{
+                "filter[status][_eq]": "published",
+                "fields": "id,title,author.name",
+                "sort": "-id",
+                "meta": "*",
+            }
+        ),
+    )
+    assert response.status_code == 200
+    assert response.json() == {
+        "meta": {"total_count": 4, "filter_count": 2},
+        "data": [
+            {"id": 3, "title": "MCP in practice", "author": {"name": "Ann"}},
+            {"id": 1, "title": "Hello world", "author": {"name": "Ann"}},
+        ],
+    }
+
+
+async def test_aggregate_and_group_by_in_query_string_syntax(client):
+    response = await client.get(
+        "/items/articles",
+        params=admin(**{"aggregate[count]": "*", "groupBy[]": "status", "sort": "-count,status"}),
+    )
+    assert response.json()["data"] == [
+        {"status": "published", "count": 2},
+        {"status": "archived", "count": 1},
+        {"status": "draft", "count": 1},
+    ]
+
+
+async def test_one_item_and_a_missing_one(client):
+    found = await client.get("/items/articles/2", params=admin(fields="id,price"))
+    assert found.json() == {"data": {"id": 2, "price": "3.25000"}}
+    for key in ("99", "abc"):
+        missing = await client.get(f"/items/articles/{key}", params=admin())
+        assert missing.status_code == 403
+        assert missing.json()["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+async def test_search_method_takes_the_query_or_keys_in_the_body(client):
+    by_query = await client.request(
+        "SEARCH", "/items/articles", params=admin(), json={"query": {"fields": ["id"], "limit": 2}}
+    )
+    assert by_query.json() == {"data": [{"id": 1}, {"id": 2}]}
+    by_keys = await client.request(
+        "SEARCH", "/items/articles", params=admin(fields="id"), json={"keys": [2, 1]}
+    )
+    assert by_keys.json() == {"data": [{"id": 1}, {"id": 2}]}
+
+
+async def test_singleton_reads_as_an_object(client):
+    response = await client.get("/items/notes", params=admin())
+    assert response.json() == {"data": {"id": None, "motto": None}}
+
+
+async def test_system_collections_and_unknown_ones_are_forbidden(client):
+    system = await client.get("/items/directus_users", params=admin())
+    assert system.status_code == 403
+    unknown = await client.get("/items/nope", params=admin())
+    assert unknown.status_code == 403
+    assert unknown.json()["errors"][0]["message"] == (
+        'You don\'t have permission to access collection "nope" or it does not exist. '
+        "Queried in root."
+    )
+    as_reader = await client.get("/items/nope", params={"access_token": READER_TOKEN})
+    assert as_reader.json()["errors"][0]["message"] == "You don't have permission to access this."
+
+
+async def test_reader_sees_only_granted_fields_and_bad_queries_are_invalid(client):
+    reader = {"access_token": READER_TOKEN}
+    listed = await client.get("/items/articles", params={**reader, "limit": "1"})
+    assert listed.json() == {"data": [{"id": 1, "title": "Hello world"}]}
+    refused = await client.get("/items/articles", params={**reader, "fields": "rating"})
+    assert refused.status_code == 403
+    bad = await client.get("/items/articles", params={**reader, "limit": "abc"})
+    assert bad.status_code == 400
+    assert bad.json()["errors"][0]["extensions"]["code"] == "INVALID_QUERY"
+
+
+async def test_public_caller_without_permissions_is_forbidden(client):
+    response = await client.get("/items/articles")
+    assert response.status_code == 403
