@@ -128,3 +128,124 @@ async def test_reader_sees_only_granted_fields_and_bad_queries_are_invalid(clien
 async def test_public_caller_without_permissions_is_forbidden(client):
     response = await client.get("/items/articles")
     assert response.status_code == 403
+
+
+async def test_create_one_and_many_answer_the_items_read_back(client):
+    one = await client.post("/items/tags", params=admin(fields="id,name"), json={"name": "new"})
+    assert one.status_code == 200
+    assert one.json() == {"data": {"id": 4, "name": "new"}}
+    many = await client.post(
+        "/items/tags", params=admin(fields="name"), json=[{"name": "x"}, {"name": "y"}]
+    )
+    assert many.json() == {"data": [{"name": "x"}, {"name": "y"}]}
+
+
+async def test_nested_create_round_trips(client):
+    created = await client.post(
+        "/items/articles",
+        params=admin(fields="title,author.name,tags.tags_id.name,comments.text"),
+        json={
+            "title": "Nested",
+            "author": {"name": "Cy"},
+            "tags": [{"tags_id": 1}, {"tags_id": {"name": "fresh"}}],
+            "comments": [{"text": "first!"}],
+        },
+    )
+    assert created.json() == {
+        "data": {
+            "title": "Nested",
+            "author": {"name": "Cy"},
+            "tags": [{"tags_id": {"name": "red"}}, {"tags_id": {"name": "fresh"}}],
+            "comments": [{"text": "first!"}],
+        }
+    }
+
+
+async def test_update_forms(client):
+    one = await client.patch(
+        "/items/articles/2", params=admin(fields="id,rating"), json={"rating": 3}
+    )
+    assert one.json() == {"data": {"id": 2, "rating": 3}}
+    by_keys = await client.patch(
+        "/items/articles",
+        params=admin(fields="id,rating"),
+        json={"keys": [1, 2], "data": {"rating": 1}},
+    )
+    assert by_keys.json() == {"data": [{"id": 1, "rating": 1}, {"id": 2, "rating": 1}]}
+    batch = await client.patch(
+        "/items/articles",
+        params=admin(fields="id,title"),
+        json=[{"id": 3, "title": "Three"}, {"id": 4, "title": "Four"}],
+    )
+    assert batch.json() == {"data": [{"id": 3, "title": "Three"}, {"id": 4, "title": "Four"}]}
+    by_query = await client.patch(
+        "/items/articles",
+        params=admin(fields="id"),
+        json={"query": {"filter": {"status": {"_eq": "draft"}}}, "data": {"status": "published"}},
+    )
+    assert by_query.json() == {"data": [{"id": 2}]}
+    singleton = await client.patch(
+        "/items/notes", params=admin(fields="motto"), json={"motto": "hi"}
+    )
+    assert singleton.json() == {"data": {"motto": "hi"}}
+
+
+async def test_bad_write_bodies_are_invalid_payload(client):
+    for method, body, reason in (
+        ("PATCH", {"title": "x"}, '"data" is required'),
+        ("PATCH", "x", "The body must be an array of items, or an object"),
+        ("DELETE", {"title": "x"}, '"title" is not allowed'),
+        ("POST", 5, "The body must be an object or an array of objects"),
+    ):
+        response = await client.request(method, "/items/articles", params=admin(), json=body)
+        assert response.status_code == 400, (method, body)
+        assert response.json()["errors"][0]["extensions"] == {
+            "code": "INVALID_PAYLOAD",
+            "reason": reason,
+        }
+    broken = await client.post(
+        "/items/articles",
+        params=admin(),
+        content=b"not json",
+        headers={"content-type": "application/json"},
+    )
+    assert broken.status_code == 400
+
+
+async def test_post_on_a_singleton_is_route_not_found(client):
+    response = await client.post("/items/notes", params=admin(), json={"motto": "x"})
+    assert response.status_code == 404
+    assert response.json()["errors"][0]["extensions"]["code"] == "ROUTE_NOT_FOUND"
+
+
+async def test_deletes_answer_204_and_the_items_are_gone(client):
+    assert (await client.delete("/items/comments/5", params=admin())).status_code == 204
+    assert (
+        await client.request("DELETE", "/items/comments", params=admin(), json=[4])
+    ).status_code == 204
+    gone = await client.request(
+        "DELETE",
+        "/items/comments",
+        params=admin(),
+        json={"query": {"filter": {"likes": {"_gt": 2}}}},
+    )
+    assert gone.status_code == 204
+    left = await client.get("/items/comments", params=admin(fields="id"))
+    assert left.json() == {"data": [{"id": 2}]}
+
+
+async def test_a_write_the_caller_cannot_read_back_answers_204(blog_db, client):
+    writer = make_caller(
+        blog_db, [grant("tags", "create", fields="name")], email="writer@example.com"
+    )
+    with blog_db.write() as conn:
+        conn.execute(
+            sa.update(directus_users).where(directus_users.c.id == writer.user).values(token="w")
+        )
+    created = await client.post("/items/tags", params={"access_token": "w"}, json={"name": "z"})
+    assert created.status_code == 204
+    assert created.content == b""
+    refused = await client.post(
+        "/items/articles", params={"access_token": "w"}, json={"title": "no"}
+    )
+    assert refused.status_code == 403

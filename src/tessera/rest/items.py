@@ -3,6 +3,12 @@
 System collections have their own routes; ``/items/directus_*`` is FORBIDDEN, as in
 Directus. Query parameters use Directus's syntax (see :mod:`tessera.rest.query_params`);
 ``SEARCH`` takes the query, or ``keys``, in its body.
+
+Writes answer with the written items, re-read with the request's query (``fields`` …);
+when the caller may not read them back the answer is ``204`` with no body, as in Directus.
+``PATCH /items/:collection`` takes a list of items with their keys, ``{keys, data}``,
+``{query, data}``, or — on a singleton — the item itself; ``DELETE`` takes a list of
+keys, ``{keys}`` or ``{query}``.
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from tessera.db.engine import dumps_json
-from tessera.errors import ForbiddenError, InvalidPayloadError
+from tessera.errors import ForbiddenError, InvalidPayloadError, RouteNotFoundError
 from tessera.rest.caller import caller
 from tessera.rest.query_params import request_query
 from tessera.services.items import ItemsService
@@ -56,6 +62,26 @@ async def _json_body(request: Request) -> Any:
         return await request.json()
     except ValueError:
         raise InvalidPayloadError("The body must be JSON") from None
+
+
+def _written(items: ItemsService, collection: str, keys: list[Any], query: Any, one: bool) -> Any:
+    """The written items as the caller may read them back; None when they may not."""
+    try:
+        if one:
+            return items.read_one(collection, keys[0], query)
+        return items.read_many(collection, keys, query)
+    except ForbiddenError:
+        return None
+
+
+def _answer(data: Any) -> Response:
+    return Response(status_code=204) if data is None else DirectusJSON({"data": data})
+
+
+def _object(body: Any, message: str) -> dict[str, Any]:
+    if not isinstance(body, dict):
+        raise InvalidPayloadError(message)
+    return body
 
 
 async def read_items(request: Request) -> Response:
@@ -105,8 +131,113 @@ async def read_item(request: Request) -> Response:
     return DirectusJSON(await _run(work))
 
 
+async def create_items(request: Request) -> Response:
+    collection = _collection(request)
+    body = await _json_body(request)
+    query = request_query(request)
+
+    def work() -> Any:
+        items = items_service(request)
+        if items.is_singleton(collection):
+            path = request.url.path
+            raise RouteNotFoundError(f"Route {path} doesn't exist.", path=path)
+        if isinstance(body, list):
+            keys = items.create_many(collection, body)
+            return _written(items, collection, keys, query, one=False)
+        created = _object(body, "The body must be an object or an array of objects")
+        return _written(items, collection, [items.create_one(collection, created)], query, True)
+
+    return _answer(await _run(work))
+
+
+async def update_items(request: Request) -> Response:
+    collection = _collection(request)
+    body = await _json_body(request)
+    query = request_query(request)
+
+    def work() -> Any:
+        items = items_service(request)
+        if items.is_singleton(collection):
+            data = _object(body, "The body must be an object")
+            key = items.upsert_singleton(collection, data)
+            return _written(items, collection, [key], query, one=True)
+        if isinstance(body, list):
+            keys = items.update_batch(collection, body)
+            return _written(items, collection, keys, query, one=False)
+        given = _object(body, "The body must be an array of items, or an object")
+        if "data" not in given:
+            raise InvalidPayloadError('"data" is required')
+        data = _object(given["data"], '"data" must be an object')
+        if "keys" in given:
+            if not isinstance(given["keys"], list):
+                raise InvalidPayloadError('"keys" must be an array')
+            keys = items.update_many(collection, given["keys"], data)
+        elif "query" in given:
+            keys = items.update_by_query(
+                collection, _object(given["query"], '"query" must be an object'), data
+            )
+        else:
+            raise InvalidPayloadError('"keys" or "query" is required')
+        return _written(items, collection, keys, query, one=False)
+
+    return _answer(await _run(work))
+
+
+async def update_item(request: Request) -> Response:
+    collection = _collection(request)
+    body = await _json_body(request)
+    query = request_query(request)
+    key = request.path_params["key"]
+
+    def work() -> Any:
+        items = items_service(request)
+        data = _object(body, "The body must be an object")
+        written = items.update_one(collection, key, data)
+        return _written(items, collection, [written], query, one=True)
+
+    return _answer(await _run(work))
+
+
+async def delete_items(request: Request) -> Response:
+    collection = _collection(request)
+    body = await _json_body(request)
+
+    def work() -> None:
+        items = items_service(request)
+        if isinstance(body, list):
+            items.delete_many(collection, body)
+            return
+        given = _object(body, "The body must be an array of keys, or an object")
+        unknown = sorted(set(given) - {"keys", "query"})
+        if unknown:
+            raise InvalidPayloadError(f'"{unknown[0]}" is not allowed')
+        if "keys" in given:
+            if not isinstance(given["keys"], list):
+                raise InvalidPayloadError('"keys" must be an array')
+            items.delete_many(collection, given["keys"])
+        elif "query" in given:
+            items.delete_by_query(collection, _object(given["query"], '"query" must be an object'))
+        else:
+            raise InvalidPayloadError('"keys" or "query" is required')
+
+    await _run(work)
+    return Response(status_code=204)
+
+
+async def delete_item(request: Request) -> Response:
+    collection = _collection(request)
+    key = request.path_params["key"]
+    await _run(lambda: items_service(request).delete_one(collection, key))
+    return Response(status_code=204)
+
+
 routes = [
     Route("/items/{collection}", read_items, methods=["GET"]),
     Route("/items/{collection}", search_items, methods=["SEARCH"]),
+    Route("/items/{collection}", create_items, methods=["POST"]),
+    Route("/items/{collection}", update_items, methods=["PATCH"]),
+    Route("/items/{collection}", delete_items, methods=["DELETE"]),
     Route("/items/{collection}/{key}", read_item, methods=["GET"]),
+    Route("/items/{collection}/{key}", update_item, methods=["PATCH"]),
+    Route("/items/{collection}/{key}", delete_item, methods=["DELETE"]),
 ]
