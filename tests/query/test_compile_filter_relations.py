@@ -300,7 +300,7 @@ def test_forbidden_names_the_field_for_admins_only(db, blog):
         compile_filter(query.filter, "articles", blog, dialect=db.engine.dialect, admin=True)
     assert info.value.message == (
         'You don\'t have permission to access field "nope" in collection "authors" '
-        "or it does not exist"
+        "or it does not exist. Queried in author."
     )
     with pytest.raises(ForbiddenError) as info:
         compile_filter(query.filter, "articles", blog, dialect=db.engine.dialect)

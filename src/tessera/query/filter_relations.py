@@ -49,10 +49,12 @@ def forbidden(scope: Scope, name: str, admin: bool) -> ForbiddenError:
     """FORBIDDEN, naming the field only for an admin, as Directus does."""
     if not admin:
         return ForbiddenError()
-    return ForbiddenError(
+    where = ".".join(scope.prefix) or "root"
+    reason = (
         f'You don\'t have permission to access field "{name}" in collection '
-        f'"{scope.info.collection}" or it does not exist'
+        f'"{scope.info.collection}" or it does not exist. Queried in {where}.'
     )
+    return ForbiddenError(reason, reason=reason)
 
 
 def field_of(scope: Scope, name: str, admin: bool) -> FieldInfo:

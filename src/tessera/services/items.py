@@ -189,7 +189,7 @@ class ItemsService:
 
     def is_singleton(self, collection: str) -> bool:
         """Whether ``collection`` holds one item (FORBIDDEN when it is not a collection)."""
-        info = collection_info(self.schema.get(), collection, self.accountability)
+        info = collection_info(self.schema.get(), collection)
         return bool((info.meta or {}).get("singleton"))
 
     @contextlib.contextmanager
@@ -205,9 +205,10 @@ class ItemsService:
     ) -> tuple[Reader, CollectionInfo]:
         """A :class:`Reader` inside the caller's transaction ``conn``."""
         overview = self.schema.get(conn)
-        info = collection_info(overview, collection, self.accountability)
+        info = collection_info(overview, collection)
         access = self.cache.access(conn, self.accountability, action)
-        access.of(collection)
+        if not access.may_read(collection):
+            raise collection_forbidden(collection)
         variables = self.variables(conn, overview, access, *filters)
         reader = Reader(
             conn,
@@ -240,24 +241,22 @@ class ItemsService:
         return load_variables(conn, overview, base, *filters, *rules_of(access))
 
 
-def collection_info(
-    overview: SchemaOverview, collection: str, accountability: Accountability | None = None
-) -> CollectionInfo:
-    """The collection's schema; FORBIDDEN for anything that is not a collection with a table.
-
-    Admins are told which collection, as Directus tells them; nobody else learns whether
-    it exists.
-    """
+def collection_info(overview: SchemaOverview, collection: str) -> CollectionInfo:
+    """The collection's schema; FORBIDDEN for anything that is not a collection with a table."""
     info = overview.collections.get(collection)
     if info is None or info.table is None:
-        if accountability is None or not accountability.admin:
-            raise ForbiddenError()
-        reason = (
-            f'You don\'t have permission to access collection "{collection}" or it does '
-            "not exist. Queried in root."
-        )
-        raise ForbiddenError(reason, reason=reason)
+        raise collection_forbidden(collection)
     return info
+
+
+def collection_forbidden(collection: str) -> ForbiddenError:
+    """Directus's answer for a collection that is unknown or not readable: the same for both,
+    naming only what the caller asked for."""
+    reason = (
+        f'You don\'t have permission to access collection "{collection}" or it does '
+        "not exist. Queried in root."
+    )
+    return ForbiddenError(reason, reason=reason)
 
 
 def filters_in(query: Query) -> list[Filter | None]:
