@@ -93,12 +93,13 @@ def order_by(
     """``sort`` as ORDER BY terms; nulls come first ascending and last descending, as in
     Directus on PostgreSQL, on both databases."""
     terms: list[sa.ColumnElement[Any]] = []
+    native = compiler.dialect.name == "sqlite"  # SQLite's own order; saying it costs its index
     for key in keys:
         value = field_value(compiler, scope, key.path, key.function, key.json_path)
         if key.descending:
-            terms.append(value.desc().nulls_last())
+            terms.append(value.desc() if native else value.desc().nulls_last())
         else:
-            terms.append(value.asc().nulls_first())
+            terms.append(value.asc() if native else value.asc().nulls_first())
     return terms
 
 

@@ -108,11 +108,9 @@ def ascii_lower(text: str) -> str:
 def _fold(expr: sa.ColumnElement[Any], dialect: sa.Dialect) -> sa.ColumnElement[Any]:
     if dialect.name == "sqlite":
         return sa.func.lower(expr)
-    return sa.func.translate(
-        expr,
-        sa.literal_column(f"'{string.ascii_uppercase}'"),
-        sa.literal_column(f"'{string.ascii_lowercase}'"),
-    )
+    # Under the C collation lower() folds ASCII letters only, as SQLite's does, and it is
+    # an order of magnitude faster than translate() over a big table.
+    return sa.func.lower(expr.collate("C"))
 
 
 def text_match(

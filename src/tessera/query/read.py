@@ -163,7 +163,7 @@ class Reader:
 
     def _row(self, level: Level, names: list[str], found: sa.Row[Any]) -> _Row:
         row = _Row({}, found[0])
-        concealed = {name for name, info in level.info.fields.items() if "conceal" in info.special}
+        concealed = level.concealed
         values = dict(zip(names, found, strict=True))
         for out in level.outputs:
             if isinstance(out, Value):

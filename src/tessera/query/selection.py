@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from tessera.errors import ForbiddenError, InvalidQueryError
 from tessera.query.access import ReadAccess
@@ -69,6 +70,13 @@ class Level:
     @property
     def nested(self) -> list[Nested]:
         return [out for out in self.outputs if isinstance(out, Nested)]
+
+    @cached_property
+    def concealed(self) -> frozenset[str]:
+        """The fields whose values read as ``**********``."""
+        return frozenset(
+            name for name, info in self.info.fields.items() if "conceal" in info.special
+        )
 
 
 def output_key(ref: FieldRef) -> str:
