@@ -12,6 +12,7 @@ from starlette.routing import BaseRoute
 from tessera.config import Settings, ensure_secret, load_settings
 from tessera.db.engine import Database
 from tessera.logs import configure_logging
+from tessera.mcp import transport as mcp_transport
 from tessera.rest import auth, items, server
 from tessera.rest.errors import EXCEPTION_HANDLERS, UnexpectedErrors
 from tessera.schema.overview import SchemaCache
@@ -19,7 +20,12 @@ from tessera.services.access_cache import AccessCache
 from tessera.services.auth import AuthService
 
 #: Each REST module's routes; a new area is one more entry.
-ROUTE_GROUPS: list[Sequence[BaseRoute]] = [server.routes, auth.routes, items.routes]
+ROUTE_GROUPS: list[Sequence[BaseRoute]] = [
+    server.routes,
+    auth.routes,
+    items.routes,
+    mcp_transport.routes,
+]
 
 
 def create_app(settings: Settings, db: Database | None = None) -> Starlette:

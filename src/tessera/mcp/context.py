@@ -1,0 +1,109 @@
+"""What one MCP request works with: the project's MCP settings and the caller's services."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any
+from urllib.parse import quote
+
+import sqlalchemy as sa
+
+from tessera.access.accountability import Accountability
+from tessera.config import Settings
+from tessera.db.engine import Database
+from tessera.db.system_tables import directus_settings
+from tessera.schema.overview import SchemaCache
+from tessera.services.access_cache import AccessCache
+from tessera.services.items import ItemsService
+from tessera.services.schema_change import SchemaContext
+
+#: What activity records as the ``origin`` of every change made through MCP.
+MCP_ORIGIN = "mcp"
+
+
+@dataclass(frozen=True)
+class McpSettings:
+    """The ``mcp_*`` columns of ``directus_settings``, with Directus's defaults."""
+
+    enabled: bool = False
+    allow_deletes: bool = False
+    prompts_collection: str | None = None
+    system_prompt_enabled: bool = True
+    system_prompt: str | None = None
+
+
+def read_mcp_settings(db: Database) -> McpSettings:
+    """The project's MCP settings, read as the system (before anyone is authenticated)."""
+    s = directus_settings
+    with db.read() as conn:
+        row = conn.execute(
+            sa.select(
+                s.c.mcp_enabled,
+                s.c.mcp_allow_deletes,
+                s.c.mcp_prompts_collection,
+                s.c.mcp_system_prompt_enabled,
+                s.c.mcp_system_prompt,
+            ).limit(1)
+        ).first()
+    if row is None:
+        return McpSettings()
+    return McpSettings(
+        enabled=bool(row.mcp_enabled),
+        allow_deletes=bool(row.mcp_allow_deletes),
+        prompts_collection=row.mcp_prompts_collection or None,
+        system_prompt_enabled=row.mcp_system_prompt_enabled is not False,
+        system_prompt=row.mcp_system_prompt or None,
+    )
+
+
+@dataclass(frozen=True)
+class ToolContext:
+    """A tool's view of the server: the caller, the settings, and the services they may use.
+
+    ``accountability`` is the connected user's, with ``origin`` set to ``"mcp"`` so the
+    activity log says which door a change came through.
+    """
+
+    db: Database
+    schema: SchemaCache
+    settings: Settings
+    access_cache: AccessCache
+    accountability: Accountability
+    mcp: McpSettings
+
+    @classmethod
+    def for_caller(
+        cls, state: Any, accountability: Accountability, mcp: McpSettings
+    ) -> ToolContext:
+        """The context for one request, from the app's ``state`` and the caller."""
+        return cls(
+            db=state.db,
+            schema=state.schema,
+            settings=state.settings,
+            access_cache=state.access_cache,
+            accountability=replace(accountability, origin=MCP_ORIGIN),
+            mcp=mcp,
+        )
+
+    @property
+    def is_admin(self) -> bool:
+        return self.accountability.admin
+
+    def items(self) -> ItemsService:
+        return ItemsService(
+            self.db, self.schema, self.settings, self.accountability, cache=self.access_cache
+        )
+
+    def schema_context(self) -> SchemaContext:
+        return SchemaContext(self.db, self.schema, self.accountability)
+
+    def admin_url(self, *path: object) -> str | None:
+        """``PUBLIC_URL/admin/<path>``, or None when PUBLIC_URL is not an absolute URL.
+
+        Directus also answers a relative ``/admin/...`` when PUBLIC_URL is ``/``; an
+        assistant cannot open that, so Tessera leaves the ``url`` out instead.
+        """
+        base = self.settings.public_url
+        if not base.startswith(("http://", "https://")):
+            return None
+        return "/".join([base.rstrip("/"), "admin", *(quote(str(step), safe="") for step in path)])

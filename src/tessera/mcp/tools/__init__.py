@@ -1,0 +1,17 @@
+"""The MCP tools, one module each; :data:`TOOLS` lists them in Directus's order."""
+
+from __future__ import annotations
+
+from tessera.mcp.registry import Registry, Tool
+from tessera.mcp.tools import collections, fields, items, relations, schema, system_prompt
+
+TOOLS: list[Tool] = [
+    system_prompt.TOOL,
+    items.TOOL,
+    schema.TOOL,
+    collections.TOOL,
+    fields.TOOL,
+    relations.TOOL,
+]
+
+REGISTRY = Registry(TOOLS)
