@@ -13,7 +13,7 @@ from tessera.config import Settings, ensure_secret, load_settings
 from tessera.db.engine import Database
 from tessera.logs import configure_logging
 from tessera.mcp import transport as mcp_transport
-from tessera.rest import auth, items, server
+from tessera.rest import activity, auth, items, schema, server
 from tessera.rest.errors import EXCEPTION_HANDLERS, UnexpectedErrors
 from tessera.schema.overview import SchemaCache
 from tessera.services.access_cache import AccessCache
@@ -24,6 +24,8 @@ ROUTE_GROUPS: list[Sequence[BaseRoute]] = [
     server.routes,
     auth.routes,
     items.routes,
+    schema.routes,
+    activity.routes,
     mcp_transport.routes,
 ]
 

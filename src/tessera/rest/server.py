@@ -1,4 +1,4 @@
-"""``/server/*``: ping, health and public information."""
+"""``/server/*``: ping, health, public information and the OpenAPI document."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.routing import Route
 
+from tessera.rest.caller import caller
+from tessera.services.openapi import openapi_document
 from tessera.services.server import health, public_info
 
 
@@ -27,8 +29,17 @@ def info(request: Request) -> JSONResponse:
     return JSONResponse({"data": public_info(request.app.state.db)})
 
 
+def openapi_spec(request: Request) -> JSONResponse:
+    """The caller's OpenAPI document; its server is PUBLIC_URL, or this request's origin."""
+    state = request.app.state
+    public_url = state.settings.public_url
+    server_url = (str(request.base_url) if public_url == "/" else public_url).rstrip("/")
+    return JSONResponse(openapi_document(state.db, state.schema, caller(request), server_url))
+
+
 routes = [
     Route("/server/ping", ping, methods=["GET"]),
     Route("/server/health", health_check, methods=["GET"]),
     Route("/server/info", info, methods=["GET"]),
+    Route("/server/specs/oas", openapi_spec, methods=["GET"]),
 ]
