@@ -137,13 +137,14 @@ def _item_dropdown(options: dict[str, Any], overview: SchemaOverview) -> dict[st
 
 def _relation(field: FieldInfo, relations: list[RelationInfo]) -> dict[str, Any] | None:
     special = field.special
-    if "m2o" in special or "file" in special:
-        own = next(
-            (r for r in relations if r.collection == field.collection and r.field == field.field),
-            None,
-        )
-        target = own.related_collection if own else None
-        return {"type": "m2o", "collection": target}
+    own = next(
+        (r for r in relations if r.collection == field.collection and r.field == field.field),
+        None,
+    )
+    # Directus goes by the ``special`` flag alone, which a relation made through the API
+    # does not set; the relation itself says it too.
+    if "m2o" in special or "file" in special or (own and own.related_collection):
+        return {"type": "m2o", "collection": own.related_collection if own else None}
     if not {"o2m", "m2m", "files", "m2a"} & set(special):
         return None
     junction = next(
@@ -155,16 +156,18 @@ def _relation(field: FieldInfo, relations: list[RelationInfo]) -> dict[str, Any]
         ),
         None,
     )
-    kind = "o2m" if "o2m" in special else "m2a" if "m2a" in special else "m2m"
     if junction is None:
-        return {"type": kind}
-    if kind == "o2m":
-        return {"type": "o2m", "collection": junction.collection, "many_field": junction.field}
+        return {"type": "o2m" if "o2m" in special else "m2a" if "m2a" in special else "m2m"}
     junction_field = (junction.meta or {}).get("junction_field")
+    if junction_field is None:
+        return {"type": "o2m", "collection": junction.collection, "many_field": junction.field}
     other = next(
         (r for r in relations if r.collection == junction.collection and r.field == junction_field),
         None,
     )
+    # A junction whose far side allows several collections is many-to-any, whatever the
+    # alias's ``special`` says.
+    kind = "m2a" if other is not None and other.related_collection is None else "m2m"
     link: dict[str, Any] = {
         "collection": junction.collection,
         "many_field": junction.field,
