@@ -10,11 +10,14 @@ altogether. ``admin`` and ``app`` are true when any remaining policy grants them
 from __future__ import annotations
 
 import ipaddress
+import threading
+from dataclasses import replace
 
 import sqlalchemy as sa
 from sqlalchemy import Connection
 
 from tessera.access.accountability import Accountability
+from tessera.db.counters import ACCESS, read_counter
 from tessera.db.system_tables import (
     directus_access,
     directus_policies,
@@ -40,6 +43,51 @@ def resolve_accountability(
         role = conn.execute(
             sa.select(directus_users.c.role).where(directus_users.c.id == user)
         ).scalar()
+    return replace(_resolve(conn, user, role, ip), user_agent=user_agent, origin=origin)
+
+
+class CallerCache:
+    """Resolved callers of one process, until roles, policies or access change.
+
+    Keyed by (user, role, the :data:`~tessera.db.counters.ACCESS` counter, IP): the caller
+    passes the user's role as read on this request, so a role change shows at once, and
+    any change to roles, policies or access moves the counter. A request then costs one
+    primary-key lookup instead of walking the role chain and the policies.
+    """
+
+    def __init__(self, size: int = 4096) -> None:
+        self.size = size
+        self._found: dict[tuple[str | None, str | None, int, str | None], Accountability] = {}
+        self._version = -1
+        self._lock = threading.Lock()
+
+    def resolve(
+        self,
+        conn: Connection,
+        user: str | None,
+        role: str | None,
+        *,
+        ip: str | None = None,
+        user_agent: str | None = None,
+        origin: str | None = None,
+    ) -> Accountability:
+        version = read_counter(conn, ACCESS)
+        key = (user, role, version, ip)
+        with self._lock:
+            if version != self._version or len(self._found) >= self.size:
+                self._found.clear()
+                self._version = version
+            found = self._found.get(key)
+        if found is None:
+            found = _resolve(conn, user, role, ip)
+            with self._lock:
+                self._found[key] = found
+        return replace(found, user_agent=user_agent, origin=origin)
+
+
+def _resolve(
+    conn: Connection, user: str | None, role: str | None, ip: str | None
+) -> Accountability:
     roles = role_chain(conn, role)
     policies = _policies(conn, user, roles)
     allowed = _policy_flags(conn, policies, ip)
@@ -52,8 +100,6 @@ def resolve_accountability(
         admin=any(allowed[p][0] for p in kept),
         app=any(allowed[p][1] for p in kept),
         ip=ip,
-        user_agent=user_agent,
-        origin=origin,
     )
 
 

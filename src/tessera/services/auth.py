@@ -35,7 +35,7 @@ from sqlalchemy import Connection
 
 from tessera.access.accountability import Accountability
 from tessera.access.passwords import hash_password, verify_password
-from tessera.access.resolve import resolve_accountability
+from tessera.access.resolve import CallerCache, resolve_accountability
 from tessera.access.tokens import (
     issue_access_token,
     looks_like_access_token,
@@ -94,6 +94,7 @@ class Tokens:
 class AuthService:
     def __init__(self, db: Database, settings: Settings, clock: Clock = time.monotonic) -> None:
         self.db = db
+        self.callers = CallerCache()
         self.settings = settings
         self.secret = ensure_secret(settings)
         self.access_ttl = parse_duration(settings.access_token_ttl)
@@ -213,9 +214,9 @@ class AuthService:
     def authenticate(self, token: str | None, client: Client = Client()) -> Accountability:
         """The caller behind a token (None: an unauthenticated caller)."""
         with self.db.read() as conn:
-            user = self._user_for(conn, token) if token else None
-            return resolve_accountability(
-                conn, user, ip=client.ip, user_agent=client.user_agent, origin=client.origin
+            user, role = self._user_for(conn, token) if token else (None, None)
+            return self.callers.resolve(
+                conn, user, role, ip=client.ip, user_agent=client.user_agent, origin=client.origin
             )
 
     def _hold_back(self, keys: dict[str, str | None]) -> None:
@@ -289,7 +290,8 @@ class AuthService:
                 )
         self.failures.reset(user.id)
 
-    def _user_for(self, conn: Connection, token: str) -> str:
+    def _user_for(self, conn: Connection, token: str) -> tuple[str, str | None]:
+        """The active user behind ``token``, and their role."""
         users = directus_users
         if looks_like_access_token(token):
             claims = read_access_token(self.secret, token)
@@ -299,14 +301,16 @@ class AuthService:
             where = users.c.id == user
         else:
             where = users.c.token == token
-        found = conn.execute(sa.select(users.c.id, users.c.status).where(where)).first()
+        found = conn.execute(
+            sa.select(users.c.id, users.c.status, users.c.role).where(where)
+        ).first()
         if found is None:
             if looks_like_access_token(token):
                 raise InvalidTokenError()
             raise InvalidCredentialsError()
         if found.status != "active":
             raise InvalidCredentialsError()
-        return str(found.id)
+        return str(found.id), (str(found.role) if found.role is not None else None)
 
     def _rotate_session(self, conn: Connection, old: str, row: Any, client: Client) -> str:
         """The session that follows ``old``, made once; ``old`` ends after the grace period."""
