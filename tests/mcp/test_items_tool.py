@@ -260,3 +260,20 @@ async def test_failed_validation_is_reported_per_failure(connect):
             "code": "FAILED_VALIDATION",
         }
     ]
+
+
+async def test_the_readme_s_first_conversation_counts_published_articles(connect):
+    async with connect() as client:
+        failed, payload = await call(
+            client,
+            {
+                "action": "read",
+                "collection": "articles",
+                "query": {
+                    "filter": {"status": {"_eq": "published"}},
+                    "aggregate": {"count": ["*"]},
+                },
+            },
+        )
+    assert not failed
+    assert payload == {"raw": [{"count": 2}]}
