@@ -6,6 +6,7 @@ created or updated in one transaction: all of them, or none.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated, Any, Literal, NotRequired
 
 from pydantic import Field, TypeAdapter
@@ -82,7 +83,7 @@ def run(ctx: ToolContext, args: Create | Read | Update | Delete) -> Any:
         return [service.update(args.collection, one["field"], _payload(one)) for one in args.data]
 
 
-def _payload(field: FieldChange) -> dict[str, Any]:
+def _payload(field: Mapping[str, Any]) -> dict[str, Any]:
     """The service's payload; a null ``type`` means "unchanged" (or an alias, on create)."""
     payload = {key: value for key, value in field.items() if key != "collection"}
     if payload.get("type") is None:

@@ -104,7 +104,8 @@ def _nested(fields: Any, depth: int) -> dict[str, Any]:
     if depth >= MAX_NESTED_DEPTH or not isinstance(fields, list):
         return described
     for spec in fields:
-        if not isinstance(spec, dict) or not (spec.get("field") or spec.get("name")):
+        name = spec.get("field") or spec.get("name") if isinstance(spec, dict) else None
+        if not name:
             continue
         meta = spec.get("meta") or {}
         one: dict[str, Any] = {"type": spec.get("type") or "any"}
@@ -122,7 +123,7 @@ def _nested(fields: Any, depth: int) -> dict[str, Any]:
         )
         if spec.get("type") == "json" and inner:
             one["fields"] = _nested(inner, depth + 1)
-        described[spec.get("field") or spec.get("name")] = one
+        described[str(name)] = one
     return described
 
 
