@@ -10,9 +10,12 @@ from typing import Any
 
 import httpx
 import pytest
+import sqlalchemy as sa
 
 from asgi_client import serving
+from tessera.access.passwords import hash_password
 from tessera.app import create_app
+from tessera.db.system_tables import directus_users
 
 pytestmark = pytest.mark.anyio
 
@@ -82,6 +85,27 @@ async def test_the_token_may_come_in_the_query(http, admin_token):
     answer = await http.post(f"/mcp?access_token={admin_token}", json=PING, headers=headers(None))
     assert answer.status_code == 200
     assert answer.json() == {"jsonrpc": "2.0", "id": 1, "result": {}}
+
+
+async def test_an_access_token_from_sign_in_works(http, mcp_db, reader_token):
+    with mcp_db.write() as conn:
+        conn.execute(
+            sa.update(directus_users)
+            .where(directus_users.c.token == reader_token)
+            .values(email="reader@example.com", password=hash_password("reader-pass-1"))
+        )
+    signed_in = await http.post(
+        "/auth/login", json={"email": "reader@example.com", "password": "reader-pass-1"}
+    )
+    jwt = signed_in.json()["data"]["access_token"]
+    body = {"jsonrpc": "2.0", "id": 1, "method": "tools/list"}
+    answer = await http.post("/mcp", json=body, headers=headers(jwt))
+    assert answer.status_code == 200
+    assert [tool["name"] for tool in answer.json()["result"]["tools"]] == [
+        "system-prompt",
+        "items",
+        "schema",
+    ]
 
 
 async def test_two_tokens_at_once_are_refused(http, admin_token):
