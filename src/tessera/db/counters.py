@@ -18,10 +18,25 @@ SCHEMA = 1
 ACCESS = 2
 
 
+#: Where a transaction keeps the counters it has read, in ``Connection.info``.
+_MEMO = "tessera_counters"
+
+
 def read_counter(conn: Connection, counter: int) -> int:
-    table = tessera_schema_version
-    found = conn.execute(sa.select(table.c.version).where(table.c.id == counter)).scalar()
-    return found or 0
+    """The counter's value; the first read in a transaction fetches every counter at once.
+
+    A request checks both the schema and the access counters, and on PostgreSQL each
+    statement is a round trip: one statement for both saves one.
+    """
+    transaction = conn.get_transaction()
+    memo = conn.info.get(_MEMO)
+    if memo is None or memo[0] is not transaction:
+        table = tessera_schema_version
+        rows = conn.execute(sa.select(table.c.id, table.c.version))
+        values = {row.id: row.version for row in rows}
+        memo = (transaction, values)
+        conn.info[_MEMO] = memo
+    return int(memo[1].get(counter) or 0)
 
 
 def bump_counter(conn: Connection, counter: int) -> None:
@@ -30,6 +45,7 @@ def bump_counter(conn: Connection, counter: int) -> None:
     One upsert, so that two first-ever changes racing to create the row queue on it
     instead of one failing on its primary key.
     """
+    conn.info.pop(_MEMO, None)
     table = tessera_schema_version
     insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
     conn.execute(
