@@ -117,7 +117,7 @@ class Reader:
     def _order(
         self, compiler: FilterCompiler, scope: Scope, sort: tuple[SortKey, ...]
     ) -> list[sa.ColumnElement[Any]]:
-        """The query's sort, or the collection's sort field, then the key for a stable order."""
+        """The query's sort, or the collection's sort field, then the key: pages never overlap."""
         info = scope.info
         primary = info.primary or "id"
         if not sort:
@@ -127,7 +127,10 @@ class Reader:
                 sort = (SortKey((default,), None, False),)
         terms = order_by(compiler, scope, sort)
         if not any(key.path == (primary,) and key.function is None for key in sort):
-            terms.append(scope.column(primary).asc())
+            # Ties follow the last key's direction: an index on that key then gives the
+            # whole order, since its entries end with the row's key.
+            key_column = scope.column(primary)
+            terms.append(key_column.desc() if sort and sort[-1].descending else key_column.asc())
         return terms
 
     # --- one level's SELECT -----------------------------------------------------------------
