@@ -15,6 +15,7 @@ from tessera.logs import configure_logging
 from tessera.mcp import transport as mcp_transport
 from tessera.rest import activity, auth, items, schema, server
 from tessera.rest.errors import EXCEPTION_HANDLERS, UnexpectedErrors
+from tessera.rest.system import routes as system_routes
 from tessera.schema.overview import SchemaCache
 from tessera.services.access_cache import AccessCache
 from tessera.services.auth import AuthService
@@ -27,6 +28,7 @@ ROUTE_GROUPS: list[Sequence[BaseRoute]] = [
     schema.routes,
     activity.routes,
     mcp_transport.routes,
+    system_routes,
 ]
 
 

@@ -48,6 +48,7 @@ from tessera.services.activity import Revision, Tracking, record
 from tessera.services.keys import parse_key
 from tessera.services.payload import Action as WriteAction
 from tessera.services.payload import conceal, prepare_write
+from tessera.services.users import SystemRules
 from tessera.services.validation import field_rules, validate
 
 if TYPE_CHECKING:
@@ -63,7 +64,9 @@ _STRUCTURED = frozenset({"json", "csv"})
 def writing(service: ItemsService) -> Iterator[Writer]:
     """A :class:`Writer` for one call of ``service``, in one write transaction."""
     with service.db.write() as conn:
-        yield Writer(service, conn)
+        writer = Writer(service, conn)
+        yield writer
+        writer.rules.finish()
 
 
 class Writer:
@@ -80,6 +83,8 @@ class Writer:
         self.mutations = 0
         self._frames: list[list[int]] = []
         self._variables: Variables | None = None
+        #: Directus's rules for users, roles, policies and access (see services/users.py).
+        self.rules = SystemRules(conn, self.who)
 
     # --- the pipelines ------------------------------------------------------------------
 
@@ -101,6 +106,7 @@ class Writer:
         payload = _object(data, collection)
         self.track(1)
         payload = self.checked(info, payload, "create", nested)
+        self.rules.creating(collection, payload)
         with self._nesting() as children:
             payload = nested_writes.many_to_one(self, info, payload, nested)
             row = prepare_write(info, self.columns(info, payload), "create", self.who, self.now)
@@ -137,6 +143,7 @@ class Writer:
         self.track(len(keys))
         self.check_items(info, "update", keys, list(payload))
         payload = self.checked(info, payload, "update", nested)
+        self.rules.updating(collection, keys, payload)
         primary = info.primary or "id"
         with self._nesting() as children:
             payload = nested_writes.many_to_one(self, info, payload, nested)
@@ -165,6 +172,7 @@ class Writer:
             return []
         self.track(len(keys))
         self.check_items(info, "delete", keys)
+        self.rules.deleting(collection, keys)
         table = info.sql_table
         for chunk in _chunks(keys):
             self.execute(table.delete().where(table.c[info.primary or "id"].in_(chunk)))
