@@ -6,19 +6,22 @@ The official SDK (``mcp`` 2.3) can be mounted as it is: ``StreamableHTTPSessionM
 stateless=True, json_response=True)`` over a low-level ``Server``. For a 2025-11-25
 request it builds a transport, two task groups, memory streams and a dispatcher per POST;
 measured in-process (``bench/mcp_transport.py``: the same gate, tool registry and SQLite
-database behind both, ``tools/call items read limit 10`` as an admin, median of 3
-interleaved rounds of 2,000 calls on a busy shared 2-core VM):
+database behind both, ``tools/call items read limit 10`` as an admin, 3 interleaved
+rounds of 1,500 calls on a shared 2-core VM; CPU is the process's, every thread, per call):
 
-==============================  ===========================  ===========================
-per call, p50 / p99 (µs)        2025-11-25 wire              2026-07-28 wire
-==============================  ===========================  ===========================
-SDK session manager             3,624 / 14,482 (209/s)       6,065 / 26,873 (132/s)
-this module                     2,557 / 12,533 (265/s)       2,871 / 14,520 (246/s)
-==============================  ===========================  ===========================
+==========================  ==========================  ==========================
+µs per call                 2025-11-25 wire             2026-07-28 wire
+                            CPU / wall p50 / p99        CPU / wall p50 / p99
+==========================  ==========================  ==========================
+SDK session manager         2,422 / 2,361 / 6,610       2,478 / 2,395 / 6,292
+this module                 1,645 / 1,595 / 5,945       1,717 / 1,612 / 3,408
+==========================  ==========================  ==========================
 
-About 1.9 ms of each call is Tessera's own work (authentication ~0.6 ms, the items read
-~0.45 ms, settings and schema-version reads); the rest is the transport, where the SDK's
-legacy path spends about a millisecond more per call than this module.
+A second run on a busier machine gave the same order (CPU 2,620 and 3,121 µs against
+1,616 and 2,168). About 1.5 ms of each call is Tessera's own work (authentication
+~0.6 ms, the items read ~0.45 ms, the settings and schema-version reads), so the SDK's
+transport costs about 0.8 ms per call more than this one: half as much again as all the
+rest. Hence our own layer.
 
 This module keeps the SDK where it carries knowledge — the pydantic surfaces of every
 revision (:mod:`mcp_types.methods`: which methods exist at which revision, params
