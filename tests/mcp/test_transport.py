@@ -327,3 +327,14 @@ async def test_a_request_without_a_version_header_is_served(http: httpx.AsyncCli
     answer = await http.post("/mcp", json=body, headers={"Authorization": f"Bearer {admin_token}"})
     result = answer.json()["result"]
     assert result["content"][0]["type"] == "text"
+
+
+async def test_an_admin_turns_mcp_on_through_the_settings(http, set_mcp, admin_token):
+    set_mcp(enabled=False)
+    sent = headers(admin_token)
+    assert (await http.post("/mcp", json=PING, headers=sent)).status_code == 403
+    turned_on = await http.patch(
+        "/settings", json={"mcp_enabled": True}, headers={"Authorization": f"Bearer {admin_token}"}
+    )
+    assert turned_on.status_code == 200
+    assert (await http.post("/mcp", json=PING, headers=sent)).status_code == 200
