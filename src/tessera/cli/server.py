@@ -14,7 +14,9 @@ from tessera.config import LOG_LEVELS, ConfigError, Settings, ensure_secret, loa
 from tessera.db.engine import Database
 from tessera.db.migrations import migrate
 from tessera.logs import configure_logging
+from tessera.schema.overview import SchemaCache
 from tessera.services.bootstrap import BootstrapResult, bootstrap
+from tessera.services.items import ItemsService
 
 out = Console()
 err = Console(stderr=True)
@@ -64,7 +66,9 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
     out.print(f"Tessera {__version__} is starting", highlight=False)
     out.print(f"  REST API  {base}", highlight=False, soft_wrap=True)
     out.print(f"  Health    {base}/server/health", highlight=False, soft_wrap=True)
-    out.print(f"  MCP       {base}/mcp  (not served yet)", highlight=False, soft_wrap=True)
+    out.print(
+        f"  MCP       {base}/mcp  ({_mcp_state(settings, db)})", highlight=False, soft_wrap=True
+    )
     level = LOG_LEVELS[settings.log_level]
     if workers == 1:
         uvicorn.run(create_app(settings, db), host=host, port=port, log_level=level)
@@ -138,3 +142,13 @@ def _base_url(settings: Settings, host: str, port: int) -> str:
         return settings.public_url.rstrip("/")
     shown = "localhost" if host in ("0.0.0.0", "::", "") else host
     return f"http://{shown}:{port}"
+
+
+def _mcp_state(settings: Settings, db: Database) -> str:
+    """Whether /mcp answers, and what turns it on when it does not."""
+    if not settings.mcp_enabled:
+        return "off: MCP_ENABLED is false"
+    items = ItemsService(db, SchemaCache(db, settings.excluded_tables), settings)
+    if items.read_singleton("directus_settings", {"fields": ["mcp_enabled"]}).get("mcp_enabled"):
+        return "on"
+    return "off until enabled: tessera settings set mcp_enabled true"

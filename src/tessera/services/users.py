@@ -62,7 +62,7 @@ from tessera.query.filter_variables import Variables, load_variables, now_value
 from tessera.query.model import Condition
 from tessera.query.variables import is_variable, parse_variable
 from tessera.services.grants import is_full
-from tessera.services.validation import _pattern as js_pattern
+from tessera.services.validation import js_pattern
 
 if TYPE_CHECKING:
     from tessera.schema.overview import SchemaOverview

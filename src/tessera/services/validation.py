@@ -346,7 +346,7 @@ def _text(op: str, operand: Any, value: Any) -> list[Failure]:
     if op == "_regex":
         if not isinstance(value, str):
             return [{"type": "required"}]
-        matched = _pattern(_js_text(operand)).search(value)
+        matched = js_pattern(_js_text(operand)).search(value)
         return [] if matched else [{"type": "regex", "invalid": value}]
     test = _TEXT[op]
     if isinstance(value, str):
@@ -454,7 +454,7 @@ _JS_CLASSES = {"d": "0-9", "w": "A-Za-z0-9_"}
 
 
 @functools.lru_cache(maxsize=256)
-def _pattern(source: str) -> re.Pattern[str]:
+def js_pattern(source: str) -> re.Pattern[str]:
     """A JavaScript regular expression, ``/body/flags`` or a bare body, compiled for Python."""
     literal = _JS_LITERAL.fullmatch(source)
     body, flags = (literal[1], literal[2]) if literal else (source, "")
