@@ -183,6 +183,10 @@ def test_a_loop_in_parent_roles_ends(db, org):
         ("2001:db8::/32", "2001:db8::1", True),
         ("junk, 5.6.7.8", "5.6.7.8", True),
         ("5.6.7.8", None, False),
+        ("10.0.0.1-10.0.0.9", "10.0.0.5", True),
+        ("10.0.0.1-10.0.0.9", "10.0.0.10", False),
+        ("10.0.0.1-10.0.0.9", "::1", False),
+        ("10.0.0.9-nonsense, 1.1.1.1", "10.0.0.9", False),
     ],
 )
 def test_ip_lists(ip_access, ip, allowed):

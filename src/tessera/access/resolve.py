@@ -165,7 +165,7 @@ def _policy_flags(
 
 
 def ip_allowed(ip_access: str | None, ip: str | None) -> bool:
-    """Whether ``ip`` is in a policy's comma-separated list of addresses and networks.
+    """Whether ``ip`` is in a policy's comma-separated addresses, ranges (``a-b``) and networks.
 
     An empty list allows everyone; a non-empty one refuses a caller whose address is
     unknown or unparsable, and ignores entries that are not addresses or networks.
@@ -181,7 +181,11 @@ def ip_allowed(ip_access: str | None, ip: str | None) -> bool:
         return False
     for entry in entries:
         try:
-            if address in ipaddress.ip_network(entry, strict=False):
+            if "-" in entry:  # a range, first-last
+                first, last = (ipaddress.ip_address(part.strip()) for part in entry.split("-", 1))
+                if first.version == address.version and first <= address <= last:  # type: ignore[operator]
+                    return True
+            elif address in ipaddress.ip_network(entry, strict=False):
                 return True
         except ValueError:
             continue
