@@ -166,9 +166,22 @@ def test_unknown_collections_are_forbidden(items):
 
 
 def test_unique_violation_is_record_not_unique(items, things):
-    items.create_one(things, {"name": "a", "code": "X1"})
-    with pytest.raises(RecordNotUniqueError):
+    first = items.create_one(things, {"name": "a", "code": "X1"})
+    with pytest.raises(RecordNotUniqueError) as caught:
         items.create_one(things, {"name": "b", "code": "X1"})
+    assert caught.value.to_dict() == {
+        "message": f'Value "X1" for field "code" in collection "{things}" has to be unique.',
+        "extensions": {
+            "code": "RECORD_NOT_UNIQUE",
+            "collection": things,
+            "field": "code",
+            "value": "X1",
+        },
+    }
+    items.create_one(things, {"name": "c", "code": "X2"})
+    with pytest.raises(RecordNotUniqueError) as on_update:
+        items.update_many(things, [first], {"code": "X2"})
+    assert on_update.value.extensions["value"] == "X2"
 
 
 def test_missing_required_and_field_validation_fail_with_every_failure(items, things):

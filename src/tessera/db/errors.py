@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -17,10 +19,35 @@ from tessera.errors import (
 )
 
 _SQLITE_COLUMN = re.compile(r"constraint failed: (?:index '[^']+'|(\w+)\.(\w+))")
+#: PostgreSQL's detail of a unique violation: ``Key (email)=(a@b.c) already exists.``
+_PG_DUPLICATE = re.compile(r"Key \((\w+)\)=\((.*)\) already exists", re.DOTALL)
 
 
-def translate_db_error(exc: sa.exc.DBAPIError) -> TesseraError | None:
-    """The Directus error for a constraint violation, or None when it is something else."""
+def not_unique(
+    collection: str | None, field: str | None, value: Any = None
+) -> RecordNotUniqueError:
+    """Directus's wording: ``Value "x" for field "f" in collection "c" has to be unique.``"""
+    message = "Value "
+    if value is not None:
+        message += f'"{value}" '
+    if field:
+        message += f'for field "{field}" '
+    if collection:
+        message += f'in collection "{collection}" '
+    extensions = {"collection": collection, "field": field}
+    if value is not None:
+        extensions["value"] = value
+    return RecordNotUniqueError(message + "has to be unique.", **extensions)
+
+
+def translate_db_error(
+    exc: sa.exc.DBAPIError, values: Mapping[str, Any] | None = None
+) -> TesseraError | None:
+    """The Directus error for a constraint violation, or None when it is something else.
+
+    ``values`` (what the statement wrote) lets a unique violation name its value.
+    """
+    written = values or {}
     orig = exc.orig
     pgcode = getattr(orig, "sqlstate", None)
     message = str(orig)
@@ -31,9 +58,10 @@ def translate_db_error(exc: sa.exc.DBAPIError) -> TesseraError | None:
         detail = getattr(diag, "message_detail", None) or message
         match pgcode:
             case "23505":
-                return RecordNotUniqueError(
-                    f"Value has to be unique. {detail}", collection=table, field=column
-                )
+                duplicate = _PG_DUPLICATE.search(detail)
+                if duplicate:
+                    column = duplicate.group(1)
+                return not_unique(table, column, written.get(column) if column else None)
             case "23502":
                 return NotNullViolationError(
                     f'Value for field "{column}" in collection "{table}" can\'t be null.',
@@ -53,7 +81,7 @@ def translate_db_error(exc: sa.exc.DBAPIError) -> TesseraError | None:
     found = _SQLITE_COLUMN.search(message)
     table, column = (found.group(1), found.group(2)) if found else (None, None)
     if "UNIQUE constraint failed" in message:
-        return RecordNotUniqueError("Value has to be unique.", collection=table, field=column)
+        return not_unique(table, column, written.get(column) if column else None)
     if "NOT NULL constraint failed" in message:
         return NotNullViolationError(
             f'Value for field "{column}" in collection "{table}" can\'t be null.',

@@ -154,7 +154,7 @@ class Writer:
                 table = info.sql_table
                 self.cast(info, row)
                 for chunk in _chunks(keys):
-                    self.execute(table.update().where(table.c[primary].in_(chunk)).values(row))
+                    self.execute(table.update().where(table.c[primary].in_(chunk)).values(row), row)
             for key in keys:
                 nested_writes.one_to_many(self, info, payload, key, nested)
         delta = self.revised(info, row, relational=True)
@@ -322,18 +322,23 @@ class Writer:
             row[primary] = key
         self.cast(info, row)
         table = info.sql_table
-        key = self.execute(table.insert().values(row).returning(table.c[primary])).scalar_one()
+        key = self.execute(table.insert().values(row).returning(table.c[primary]), row).scalar_one()
         column = info.fields[primary].schema
         if primary in row and column is not None and column.has_auto_increment:
             self._reset_sequence(info)
         return key
 
-    def execute(self, statement: sa.Executable) -> sa.CursorResult[Any]:
-        """Run a statement, with constraint violations as the Directus errors they are."""
+    def execute(
+        self, statement: sa.Executable, values: Mapping[str, Any] | None = None
+    ) -> sa.CursorResult[Any]:
+        """Run a statement, with constraint violations as the Directus errors they are.
+
+        ``values`` are what it writes, so an error can name the value at fault.
+        """
         try:
             return self.conn.execute(statement)
         except sa.exc.DBAPIError as error:
-            translated = translate_db_error(error)
+            translated = translate_db_error(error, values)
             if translated is None:
                 raise
             raise translated from error
