@@ -16,9 +16,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from tessera.config import Settings
-from tessera.errors import InvalidPayloadError, RequestsExceededError
+from tessera.errors import InvalidPayloadError
 from tessera.rest.caller import client_of
-from tessera.rest.errors import error_response
 from tessera.services.auth import AuthService, Tokens
 
 MODES = ("cookie", "json", "session")
@@ -104,16 +103,13 @@ async def login(request: Request) -> Response:
     body = await _body(request)
     mode = body.get("mode", "json")
     auth: AuthService = request.app.state.auth
-    try:
-        tokens = await run_in_threadpool(
-            auth.login,
-            body.get("email", ""),
-            body.get("password", ""),
-            client_of(request),
-            session=mode == "session",
-        )
-    except RequestsExceededError as exc:
-        return error_response(exc, headers={"Retry-After": str(exc.retry_after)})
+    tokens = await run_in_threadpool(
+        auth.login,
+        body.get("email", ""),
+        body.get("password", ""),
+        client_of(request),
+        session=mode == "session",
+    )
     return _answer(request, tokens, mode)
 
 

@@ -11,7 +11,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, ExceptionHandler, Message, Receive, Scope, Send
 
-from tessera.errors import FailedValidationError, RouteNotFoundError, TesseraError
+from tessera.errors import (
+    FailedValidationError,
+    RequestsExceededError,
+    RouteNotFoundError,
+    TesseraError,
+)
 
 log = logging.getLogger("tessera.rest")
 
@@ -22,7 +27,12 @@ class MethodNotAllowedError(TesseraError):
 
 
 def error_response(error: TesseraError, headers: dict[str, str] | None = None) -> JSONResponse:
-    """The envelope; a failed validation lists each of its failures as an error of its own."""
+    """The envelope; a failed validation lists each of its failures as an error of its own.
+
+    A rate limit's answer says when to come back (``Retry-After``), whichever route hit it.
+    """
+    if isinstance(error, RequestsExceededError):
+        headers = {"Retry-After": str(error.retry_after), **(headers or {})}
     if isinstance(error, FailedValidationError):
         entries = error.to_dicts()
     else:
