@@ -78,6 +78,17 @@ def _answer(data: Any) -> Response:
     return Response(status_code=204) if data is None else DirectusJSON({"data": data})
 
 
+def _selection(given: dict[str, Any]) -> tuple[list[Any] | None, dict[str, Any]]:
+    """The items a PATCH or DELETE body names: its ``keys``, else its ``query``."""
+    if "keys" in given:
+        if not isinstance(given["keys"], list):
+            raise InvalidPayloadError('"keys" must be an array')
+        return given["keys"], {}
+    if "query" in given:
+        return None, _object(given["query"], '"query" must be an object')
+    raise InvalidPayloadError('"keys" or "query" is required')
+
+
 def _object(body: Any, message: str) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise InvalidPayloadError(message)
@@ -168,16 +179,11 @@ async def update_items(request: Request) -> Response:
         if "data" not in given:
             raise InvalidPayloadError('"data" is required')
         data = _object(given["data"], '"data" must be an object')
-        if "keys" in given:
-            if not isinstance(given["keys"], list):
-                raise InvalidPayloadError('"keys" must be an array')
-            keys = items.update_many(collection, given["keys"], data)
-        elif "query" in given:
-            keys = items.update_by_query(
-                collection, _object(given["query"], '"query" must be an object'), data
-            )
+        chosen, selected = _selection(given)
+        if chosen is not None:
+            keys = items.update_many(collection, chosen, data)
         else:
-            raise InvalidPayloadError('"keys" or "query" is required')
+            keys = items.update_by_query(collection, selected, data)
         return _written(items, collection, keys, query, one=False)
 
     return _answer(await _run(work))
@@ -211,14 +217,11 @@ async def delete_items(request: Request) -> Response:
         unknown = sorted(set(given) - {"keys", "query"})
         if unknown:
             raise InvalidPayloadError(f'"{unknown[0]}" is not allowed')
-        if "keys" in given:
-            if not isinstance(given["keys"], list):
-                raise InvalidPayloadError('"keys" must be an array')
-            items.delete_many(collection, given["keys"])
-        elif "query" in given:
-            items.delete_by_query(collection, _object(given["query"], '"query" must be an object'))
+        chosen, selected = _selection(given)
+        if chosen is not None:
+            items.delete_many(collection, chosen)
         else:
-            raise InvalidPayloadError('"keys" or "query" is required')
+            items.delete_by_query(collection, selected)
 
     await _run(work)
     return Response(status_code=204)
