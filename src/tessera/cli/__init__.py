@@ -5,8 +5,11 @@ from __future__ import annotations
 import click
 
 from tessera import __version__
+from tessera.cli.access import permissions, policies, roles
 from tessera.cli.schema import schema
 from tessera.cli.server import init, serve
+from tessera.cli.settings import settings
+from tessera.cli.users import tokens, users
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -30,3 +33,9 @@ def main() -> None:
 main.add_command(init)
 main.add_command(serve)
 main.add_command(schema)
+main.add_command(users)
+main.add_command(roles)
+main.add_command(policies)
+main.add_command(permissions)
+main.add_command(tokens)
+main.add_command(settings)
