@@ -1,8 +1,8 @@
 """``tools/list`` against Directus 12.4.0's, and who sees which tool.
 
-``shared/reference/directus-12.4-tools.json`` is exactly what the reference serves, with
-its descriptions removed: our names, order and input schemas must match it; our
-descriptions are our own and much shorter.
+``tests/replays/directus-12.4-tools.json`` is what the reference Directus 12.4.0 lists
+(names and input schemas, its descriptions left out): our names, order and input schemas
+must match it; our descriptions are our own and much shorter.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from tessera.mcp.tools.system_prompt import DEFAULT_PROMPT
 
 pytestmark = pytest.mark.anyio
 
-REFERENCE = Path(__file__).resolve().parents[3] / "shared/reference/directus-12.4-tools.json"
+REFERENCE = Path(__file__).resolve().parents[1] / "replays" / "directus-12.4-tools.json"
 OURS = ["system-prompt", "items", "schema", "collections", "fields", "relations"]
 ADMIN_ONLY = {"collections", "fields", "relations"}
 
@@ -32,7 +32,6 @@ def without_descriptions(schema: Any) -> Any:
     return schema
 
 
-@pytest.mark.skipif(not REFERENCE.exists(), reason="the shared reference is not beside the repo")
 def test_names_order_and_input_schemas_are_directus_s():
     reference = json.loads(REFERENCE.read_text())["default"]
     theirs = [tool for tool in reference if tool["name"] in OURS]
