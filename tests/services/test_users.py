@@ -411,3 +411,28 @@ def test_a_role_change_applies_to_the_users_next_call(admin_db):
     assert {"id": policy} in names
     with pytest.raises(ForbiddenError):
         service(admin_db, moved, cache).read_by_query(ROLES)
+
+
+@pytest.mark.parametrize(
+    ("row", "reason"),
+    [
+        ({"action": "peek"}, '"action" must be one of create, read, update, delete, share'),
+        ({"permissions": {"title": {"_nope": 1}}}, '"permissions" is not a valid filter'),
+        ({"validation": "not json"}, '"validation" is not a valid filter'),
+        ({"presets": [1]}, '"presets" must be an object'),
+    ],
+)
+def test_a_permission_row_that_could_never_apply_is_refused(blog_db, row, reason):
+    settings = load_settings(env_file=None, secret="s", db_filename="unused.db")
+    items = ItemsService(
+        blog_db, SchemaCache(blog_db), settings, Accountability(admin=True, app=True)
+    )
+    policy = items.create_one("directus_policies", {"name": "P"})
+    payload = {"policy": policy, "collection": "articles", "action": "read", **row}
+    with pytest.raises(InvalidPayloadError, match=reason):
+        items.create_one("directus_permissions", payload)
+    good = items.create_one(
+        "directus_permissions", {**payload, **dict.fromkeys(row), "action": "read"}
+    )
+    with pytest.raises(InvalidPayloadError, match=reason):
+        items.update_one("directus_permissions", good, row)

@@ -1,9 +1,9 @@
 """Users and access: the rules Directus keeps on its system collections, and the caller's view.
 
-The items service writes ``directus_users``, ``directus_roles``, ``directus_policies`` and
-``directus_access`` like any collection; :class:`SystemRules` adds what Directus's
-UsersService, RolesService, PoliciesService and AccessService add, so that every door
-(REST, MCP, CLI) keeps them:
+The items service writes ``directus_users``, ``directus_roles``, ``directus_policies``,
+``directus_access`` and ``directus_permissions`` like any collection; :class:`SystemRules`
+adds what Directus's UsersService, RolesService, PoliciesService and AccessService add, so
+that every door (REST, MCP, CLI) keeps them:
 
 - a user's email is a valid address, unique compared case-insensitively
   (RECORD_NOT_UNIQUE); a password matches ``directus_settings.auth_password_policy``
@@ -55,13 +55,15 @@ from tessera.errors import (
     ForbiddenError,
     InvalidCredentialsError,
     InvalidPayloadError,
+    InvalidQueryError,
     RecordNotUniqueError,
     TesseraError,
 )
+from tessera.query.filter import parse_filter
 from tessera.query.filter_variables import Variables, load_variables, now_value
 from tessera.query.model import Condition
 from tessera.query.variables import is_variable, parse_variable
-from tessera.services.grants import is_full
+from tessera.services.grants import RULE_DEPTH, is_full
 from tessera.services.validation import js_pattern
 
 if TYPE_CHECKING:
@@ -102,6 +104,8 @@ class SystemRules:
             self._check_user(payload, [])
         elif collection == "directus_policies":
             _check_ip_access(payload)
+        elif collection == "directus_permissions":
+            check_permission_row(payload)
 
     def updating(self, collection: str, keys: Sequence[Any], payload: Mapping[str, Any]) -> None:
         if collection == "directus_users":
@@ -120,6 +124,8 @@ class SystemRules:
                 self._admins_at_risk()
         elif collection == "directus_access":
             self._admins_at_risk()
+        elif collection == "directus_permissions":
+            check_permission_row(payload)
 
     def deleting(self, collection: str, keys: Sequence[Any]) -> None:
         if collection in ("directus_users", "directus_policies", "directus_access"):
@@ -436,3 +442,26 @@ def own_roles(who: Accountability | None) -> tuple[str, ...]:
     if who is None or (who.user is None and who.role is None):
         raise ForbiddenError()
     return who.roles
+
+
+def check_permission_row(payload: Mapping[str, Any]) -> None:
+    """A permission row that could never be applied is refused when written, not at read time.
+
+    The action must be one Directus knows; the row rule and the validation must be filters
+    that parse; the presets an object.
+    """
+    action = payload.get("action")
+    if "action" in payload and action not in ACTIONS:
+        raise InvalidPayloadError(f'"action" must be one of {", ".join(ACTIONS)}')
+    for key in ("permissions", "validation"):
+        if payload.get(key) is None:
+            continue
+        try:
+            parse_filter(payload[key], key, RULE_DEPTH)
+        except InvalidQueryError as error:
+            raise InvalidPayloadError(
+                f'"{key}" is not a valid filter: {error.extensions["reason"]}'
+            ) from None
+    presets = payload.get("presets")
+    if presets is not None and not isinstance(presets, Mapping):
+        raise InvalidPayloadError('"presets" must be an object')
