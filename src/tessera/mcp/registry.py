@@ -17,7 +17,7 @@ import datetime as dt
 import json
 import logging
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -27,6 +27,7 @@ from pydantic import TypeAdapter
 from tessera.errors import FailedValidationError, ForbiddenError, InvalidPayloadError, TesseraError
 from tessera.mcp.arguments import coerce_json_strings, validate
 from tessera.mcp.context import ToolContext
+from tessera.mcp.narrowing import listed
 
 log = logging.getLogger("tessera.mcp")
 
@@ -59,6 +60,8 @@ class Tool:
     idempotent: bool = False
     admin_only: bool = False
     url_path: UrlPath | None = None
+    #: The actions the caller's permissions grant (all of them when None); see narrowing.
+    granted: Callable[[ToolContext], Collection[str]] | None = None
     output_schema: dict[str, Any] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -96,7 +99,7 @@ class Registry:
         return [tool for tool in self.tools.values() if _is_visible(tool, ctx)]
 
     def list_tools(self, ctx: ToolContext) -> list[dict[str, Any]]:
-        return [tool.to_wire() for tool in self.visible(ctx)]
+        return [wire for tool in self.visible(ctx) if (wire := listed(tool, ctx)) is not None]
 
     def call(
         self, ctx: ToolContext, name: str, arguments: Mapping[str, Any] | None

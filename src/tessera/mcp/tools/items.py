@@ -24,6 +24,7 @@ from tessera.mcp.arguments import (
     object_schema,
 )
 from tessera.mcp.context import ToolContext
+from tessera.mcp.narrowing import item_actions
 from tessera.mcp.registry import Tool
 from tessera.services.items import ItemsService
 
@@ -158,4 +159,5 @@ TOOL = Tool(
         "anyOf": [{"type": "array"}, {"type": "object"}, {"type": "null"}],
     },
     url_path=url_path,
+    granted=item_actions,
 )
