@@ -27,41 +27,17 @@ async def test_schema_lists_collections_then_describes_them(connect, mode):
     async with connect(mode=mode) as client:
         listed = await call(client, "schema", {})
         detailed = await call(client, "schema", {"keys": ["articles", "articles_blocks"]})
-    assert {"articles", "authors", "notes", "directus_users"} <= set(listed["collections"])
-    assert listed["collection_folders"] == []
+    assert {"articles", "authors", "notes"} <= set(listed["collections"])
+    assert "directus_users" in listed["system"]
+    assert "folders" not in listed
     articles = detailed["articles"]
-    assert articles["id"] == {
-        "type": "integer",
-        "primary_key": True,
-        "readonly": True,
-        "interface": {"type": "numeric"},
-    }
-    assert articles["author"]["relation"] == {"type": "m2o", "collection": "authors"}
-    assert articles["comments"]["relation"] == {
-        "type": "o2m",
-        "collection": "comments",
-        "many_field": "article",
-    }
-    assert articles["tags"]["relation"] == {
-        "type": "m2m",
-        "collection": "tags",
-        "junction": {
-            "collection": "articles_tags",
-            "many_field": "articles_id",
-            "junction_field": "tags_id",
-        },
-    }
-    assert articles["blocks"]["relation"] == {
-        "type": "m2a",
-        "one_allowed_collections": ["headings", "texts"],
-        "junction": {
-            "collection": "articles_blocks",
-            "many_field": "articles_id",
-            "junction_field": "item",
-            "one_collection_field": "collection",
-            "sort_field": "sort",
-        },
-    }
+    assert articles["id"] == "integer pk readonly ui:numeric"
+    assert articles["author"].endswith(" m2o:authors")
+    assert articles["comments"].endswith(" o2m:comments.article")
+    assert articles["tags"].endswith(" m2m:tags via articles_tags(articles_id,tags_id)")
+    assert articles["blocks"].endswith(
+        " m2a:headings|texts via articles_blocks(articles_id,item,collection,sort=sort)"
+    )
     assert set(detailed) == {"articles", "articles_blocks"}
 
 
@@ -98,8 +74,8 @@ async def test_collections_create_read_update_delete(connect, mode, set_mcp, mcp
     assert created[1]["schema"] is None
     assert json.loads(read.content[0].text)["url"] == ("http://127.0.0.1:8055/admin/content/events")
     assert updated[0]["meta"]["icon"] == "event"
-    assert listed["collection_folders"] == ["planning"]
-    assert listed["notes"]["events"] == "Things that happen"
+    assert listed["folders"] == ["planning"]
+    assert "events # Things that happen" in listed["collections"]
     assert deleted == ["events"]
     assert "events" not in {c["collection"] for c in after}
     with mcp_db.read() as conn:

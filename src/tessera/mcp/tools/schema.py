@@ -3,13 +3,17 @@
 Without ``keys``: the names of the collections (and of the collection folders) the caller
 may see, and their notes. With ``keys``: each named collection's fields, with the type,
 whether it is the primary key, required or read-only, its note, its interface (and
-choices), and where a relational field leads. The shapes are Directus's schema tool's.
+choices), and where a relational field leads. Directus's schema tool says
+the same in about twice the bytes (``tests/mcp/test_schema_size.py`` measures it): here a
+field is one line of words, ``integer pk readonly ui:input``, instead of an object of
+flags, and a collection's note follows its name.
 Who may see what is the schema services' rule: admins see everything, others what their
 read permissions on ``directus_collections`` / ``directus_fields`` cover.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from pydantic import TypeAdapter
@@ -21,6 +25,8 @@ from tessera.schema.overview import FieldInfo, RelationInfo, SchemaOverview
 
 #: How deep the fields of a JSON field's repeater options are described.
 MAX_NESTED_DEPTH = 5
+#: Between a name (or a field's line) and its note.
+NOTE = " # "
 
 
 class SchemaArgs(Strict):
@@ -52,50 +58,63 @@ def run(ctx: ToolContext, args: SchemaArgs) -> dict[str, Any]:
 def _lightweight(overview: SchemaOverview) -> dict[str, Any]:
     collections: list[str] = []
     folders: list[str] = []
-    notes: dict[str, str] = {}
+    system: list[str] = []
     for name, info in overview.collections.items():
-        (folders if info.is_folder else collections).append(name)
+        if info.is_folder:
+            folders.append(name)
+            continue
         note = (info.meta or {}).get("note")
-        if note and not str(note).startswith("$t"):
-            notes[name] = note
-    return {"collections": collections, "collection_folders": folders, "notes": notes}
+        described = name if not note or str(note).startswith("$t") else f"{name}{NOTE}{note}"
+        (system if name.startswith("directus_") else collections).append(described)
+    listed: dict[str, Any] = {"collections": collections}
+    if folders:
+        listed["folders"] = folders
+    if system:
+        listed["system"] = system
+    return listed
 
 
-def _field(
-    field: FieldInfo, overview: SchemaOverview, relations: list[RelationInfo]
-) -> dict[str, Any]:
+def _field(field: FieldInfo, overview: SchemaOverview, relations: list[RelationInfo]) -> Any:
+    """One field as a line: ``type [pk] [required] [readonly] [ui:…] [relation] [# note]``.
+
+    A JSON field with fields of its own (a repeater) is ``{"is": <line>, "fields": …}``.
+    """
     meta = field.meta or {}
-    described: dict[str, Any] = {"type": field.type}
+    words = [field.type]
     if field.schema is not None and field.schema.is_primary_key:
-        described["primary_key"] = True
-    for flag in ("required", "readonly"):
-        if meta.get(flag):
-            described[flag] = True
-    if meta.get("note"):
-        described["note"] = meta["note"]
+        words.append("pk")
+    words.extend(flag for flag in ("required", "readonly") if meta.get(flag))
     options = meta.get("options") or {}
     if meta.get("interface"):
-        described["interface"] = _interface(meta["interface"], options, values_only=True)
-    if field.type == "json" and options.get("fields"):
-        described["fields"] = _nested(options["fields"], 0)
+        words.append(_interface(meta["interface"], options))
     if field.type == "json" and meta.get("interface") == "collection-item-dropdown":
-        described["fields"] = _item_dropdown(options, overview)
+        words.append(_item_dropdown(options, overview))
     relation = _relation(field, relations)
     if relation is not None:
-        described["relation"] = relation
-    return described
+        words.append(relation)
+    line = _line(words, meta.get("note"))
+    if field.type == "json" and options.get("fields"):
+        return {"is": line, "fields": _nested(options["fields"], 0)}
+    return line
 
 
-def _interface(name: str, options: dict[str, Any], *, values_only: bool) -> dict[str, Any]:
-    described: dict[str, Any] = {"type": name}
+def _line(words: list[str], note: Any) -> str:
+    return " ".join(words) + (f"{NOTE}{note}" if note else "")
+
+
+def _interface(name: str, options: dict[str, Any]) -> str:
+    """``ui:<interface>``, with its choices' values as ``(a|b)`` (as JSON when that is unclear)."""
     choices = options.get("choices")
-    if isinstance(choices, list):
-        described["choices"] = (
-            [c.get("value") if isinstance(c, dict) else c for c in choices]
-            if values_only
-            else choices
-        )
-    return described
+    if not isinstance(choices, list):
+        return f"ui:{name}"
+    values = [c.get("value") if isinstance(c, dict) else c for c in choices]
+    plain = all(isinstance(v, str) and v and not set(v) & set("|() ") for v in values)
+    listed = (
+        "|".join(str(v) for v in values)
+        if plain
+        else json.dumps(values, separators=(",", ":"), ensure_ascii=False)
+    )
+    return f"ui:{name}({listed})"
 
 
 def _nested(fields: Any, depth: int) -> dict[str, Any]:
@@ -108,35 +127,34 @@ def _nested(fields: Any, depth: int) -> dict[str, Any]:
         if not name:
             continue
         meta = spec.get("meta") or {}
-        one: dict[str, Any] = {"type": spec.get("type") or "any"}
-        for flag in ("required", "readonly"):
-            if meta.get(flag):
-                one[flag] = meta[flag]
-        if meta.get("note"):
-            one["note"] = meta["note"]
+        words = [spec.get("type") or "any"]
+        words.extend(flag for flag in ("required", "readonly") if meta.get(flag))
         if meta.get("interface"):
-            one["interface"] = _interface(
-                meta["interface"], meta.get("options") or {}, values_only=False
-            )
+            words.append(_interface(meta["interface"], meta.get("options") or {}))
+        line = _line(words, meta.get("note"))
         inner = (meta.get("options") or {}).get("fields") or (spec.get("options") or {}).get(
             "fields"
         )
         if spec.get("type") == "json" and inner:
-            one["fields"] = _nested(inner, depth + 1)
-        described[str(name)] = one
+            described[str(name)] = {"is": line, "fields": _nested(inner, depth + 1)}
+        else:
+            described[str(name)] = line
     return described
 
 
-def _item_dropdown(options: dict[str, Any], overview: SchemaOverview) -> dict[str, Any]:
+def _item_dropdown(options: dict[str, Any], overview: SchemaOverview) -> str:
+    """``item:<collection>(<key type>)``: the one item of another collection it points at."""
     selected = options.get("selectedCollection")
-    key_type = "string | number | uuid"
+    key_type = "string|number|uuid"
     target = overview.collections.get(selected) if isinstance(selected, str) else None
     if target is not None and target.primary is not None:
         key_type = target.fields[target.primary].type
-    return {"collection": {"value": selected, "type": "string"}, "key": {"type": key_type}}
+    return f"item:{selected}({key_type})"
 
 
-def _relation(field: FieldInfo, relations: list[RelationInfo]) -> dict[str, Any] | None:
+def _relation(field: FieldInfo, relations: list[RelationInfo]) -> str | None:
+    """``m2o:c``, ``o2m:c.many_field``, ``m2m:c via j(many,junction[,sort])`` or
+    ``m2a:c1|c2 via j(many,junction,collection_field[,sort])``."""
     special = field.special
     own = next(
         (r for r in relations if r.collection == field.collection and r.field == field.field),
@@ -145,7 +163,7 @@ def _relation(field: FieldInfo, relations: list[RelationInfo]) -> dict[str, Any]
     # Directus goes by the ``special`` flag alone, which a relation made through the API
     # does not set; the relation itself says it too.
     if "m2o" in special or "file" in special or (own and own.related_collection):
-        return {"type": "m2o", "collection": own.related_collection if own else None}
+        return f"m2o:{own.related_collection if own else None}"
     if not {"o2m", "m2m", "files", "m2a"} & set(special):
         return None
     junction = next(
@@ -158,50 +176,44 @@ def _relation(field: FieldInfo, relations: list[RelationInfo]) -> dict[str, Any]
         None,
     )
     if junction is None:
-        return {"type": "o2m" if "o2m" in special else "m2a" if "m2a" in special else "m2m"}
+        return "o2m" if "o2m" in special else "m2a" if "m2a" in special else "m2m"
     junction_field = (junction.meta or {}).get("junction_field")
     if junction_field is None:
-        return {"type": "o2m", "collection": junction.collection, "many_field": junction.field}
+        return f"o2m:{junction.collection}.{junction.field}"
     other = next(
         (r for r in relations if r.collection == junction.collection and r.field == junction_field),
         None,
     )
+    other_meta = (other.meta or {}) if other else {}
+    link = [junction.field, junction_field]
     # A junction whose far side allows several collections is many-to-any, whatever the
     # alias's ``special`` says.
-    kind = "m2a" if other is not None and other.related_collection is None else "m2m"
-    link: dict[str, Any] = {
-        "collection": junction.collection,
-        "many_field": junction.field,
-        "junction_field": junction_field,
-    }
-    if kind == "m2a":
-        other_meta = (other.meta or {}) if other else {}
-        link["one_collection_field"] = other_meta.get("one_collection_field") or "collection"
-        _sort(link, junction, other)
-        allowed = other_meta.get("one_allowed_collections")
-        return {"type": "m2a", "one_allowed_collections": allowed, "junction": link}
-    _sort(link, junction, None)
-    target = (other.related_collection if other else None) or "directus_files"
-    return {"type": "m2m", "collection": target, "junction": link}
-
-
-def _sort(link: dict[str, Any], junction: RelationInfo, other: RelationInfo | None) -> None:
-    sort_field = (junction.meta or {}).get("sort_field") or (
-        (other.meta or {}).get("sort_field") if other else None
-    )
+    if other is not None and other.related_collection is None:
+        link.append(other_meta.get("one_collection_field") or "collection")
+        target = "|".join(other_meta.get("one_allowed_collections") or [])
+        kind = "m2a"
+    else:
+        target = (other.related_collection if other else None) or "directus_files"
+        kind = "m2m"
+    sort_field = (junction.meta or {}).get("sort_field") or other_meta.get("sort_field")
     if sort_field:
-        link["sort_field"] = sort_field
+        link.append(f"sort={sort_field}")
+    return f"{kind}:{target} via {junction.collection}({','.join(link)})"
 
 
 TOOL = Tool(
     name="schema",
     title="Schema",
     description=(
-        "The data model you can use. Without `keys`: the collection names, the collection "
-        "folders (groups with no items) and the collections' notes. With `keys`: for each "
-        "named collection its fields, with type, primary key, required, read-only, note, "
-        "interface (with choices) and, for relational fields, the related collection "
-        "(m2o, o2m, m2m with its junction, m2a). Call it before reading or writing items."
+        "The data model you can use; call it before reading or writing items. Without "
+        "`keys`: `collections` (each `name` or `name # note`), `folders` (groups with no "
+        "items) and `system` (directus_* collections, which have tools of their own). With "
+        "`keys`: for each named collection, each field as one line: type, then `pk`, "
+        "`required`, `readonly`, `ui:<interface>(<choice>|<choice>)`, the relation "
+        "(`m2o:<collection>`, `o2m:<collection>.<field>`, `m2m:<collection> via "
+        "<junction>(<field>,<field>[,sort=<field>])`, `m2a:<c1>|<c2> via "
+        "<junction>(<field>,<field>,<collection field>[,sort=<field>])`), `# <note>`. A JSON "
+        'field with sub-fields is {"is": <line>, "fields": {...}}.'
     ),
     input_schema=object_schema(
         {
