@@ -247,3 +247,20 @@ async def test_too_many_failed_logins_answer_429_with_retry_after(serve):
         reset = dt.datetime.fromisoformat(error["extensions"]["reset"])
         assert dt.timedelta(seconds=59) < reset - before <= dt.timedelta(seconds=61)
         assert error["extensions"]["reset"].endswith("Z")
+
+
+async def test_a_session_cookie_that_no_longer_works_is_dropped(serve):
+    async with serve() as (_app, client):
+        await login(client, mode="session")
+        session = client.cookies["directus_session_token"]
+        await client.post("/auth/logout", json={"mode": "session"})
+        client.cookies.set("directus_session_token", session)
+        response = await client.get("/users/me")
+        assert response.status_code == 401
+        dropped = response.headers["set-cookie"]
+        assert dropped.startswith('directus_session_token=""')
+        assert "Max-Age=0" in dropped
+        client.cookies.clear()
+        plain = await client.get("/users/me", headers={"Authorization": "Bearer nope"})
+        assert plain.status_code == 401
+        assert "set-cookie" not in plain.headers  # no cookie sent, none to drop

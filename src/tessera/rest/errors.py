@@ -40,9 +40,20 @@ def error_response(error: TesseraError, headers: dict[str, str] | None = None) -
     return JSONResponse({"errors": entries}, status_code=error.status, headers=headers)
 
 
-async def tessera_error(_request: Request, exc: Exception) -> Response:
+#: Errors that mean the caller's credentials are no good any more.
+_BAD_CREDENTIALS = frozenset({"INVALID_CREDENTIALS", "INVALID_TOKEN", "TOKEN_EXPIRED"})
+
+
+async def tessera_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, TesseraError)
-    return error_response(exc)
+    response = error_response(exc)
+    settings = getattr(request.app.state, "settings", None)
+    if settings is not None and exc.code in _BAD_CREDENTIALS:
+        # A browser holding a session cookie that no longer works drops it, as in Directus.
+        name = settings.session_cookie_name
+        if name in request.cookies:
+            response.delete_cookie(name, path="/", domain=settings.session_cookie_domain)
+    return response
 
 
 async def route_not_found(request: Request, _exc: Exception) -> Response:
