@@ -54,13 +54,13 @@ def field_value(
     if function == "count":
         if info.type == "json":
             return array_length(compiler.value(scope, name), compiler.dialect)
-        link = compiler.link(scope, name) if info.is_alias else None
-        if link is None or link.kind != "o2m":
+        counted = compiler.link(scope, name) if info.is_alias else None
+        if counted is None or counted.kind != "o2m":
             raise InvalidQueryError(
                 f'"{where}": count() takes a one-to-many, many-to-many or JSON field'
             )
-        related = compiler.scope(link.target, scope.prefix)
-        return related_count(scope, link, related, compiler.rows(related))
+        related = compiler.scope(counted.target, scope.prefix)
+        return related_count(scope, counted, related, compiler.rows(related))
     if info.is_alias:
         raise InvalidQueryError(f'"{where}" holds no value of its own')
     value = compiler.value(scope, name)

@@ -164,7 +164,7 @@ class Reader:
         labelled = [expr.label(f"c{i}") for i, expr in enumerate(expressions)]
         return sa.select(*labelled).select_from(scope.table), names
 
-    def _row(self, level: Level, names: list[str], found: sa.Row[Any]) -> _Row:
+    def _row(self, level: Level, names: list[str], found: Sequence[Any]) -> _Row:
         row = _Row({}, found[0])
         concealed = level.concealed
         values = dict(zip(names, found, strict=True))
@@ -245,8 +245,8 @@ class Reader:
         for row in rows:
             raw = key_of(row)
             if raw is not None:
-                item = found.get(_as_key(raw, info))
-                row.out[nested.key] = item.out if item is not None else None
+                match = found.get(_as_key(raw, info))
+                row.out[nested.key] = match.out if match is not None else None
 
     def _to_many(self, nested: Nested, rows: list[_Row]) -> None:
         """o2m (and a many-to-many's junction rows): each parent's related items, in order."""
