@@ -40,6 +40,7 @@ EXPECTED: dict[str, str] = {
     "QUERY_LIMIT_DEFAULT": "a whole number of at least 1",
     "QUERY_LIMIT_MAX": "a whole number of at least 1, or -1 for no cap",
     "MCP_ENABLED": "true or false",
+    "MCP_PROMPTS_AS_TOOLS": "true or false",
     "LOG_LEVEL": "one of " + ", ".join(LOG_LEVELS),
     "DB_CONNECTION_STRING": "a postgresql:// URL",
     "ADMIN_EMAIL": "an email address",
@@ -138,6 +139,8 @@ class Settings(BaseSettings):
     #: Item mutations one call may make, nested ones included; None (``Infinity``): no limit.
     max_batch_mutation: int | None = None
     mcp_enabled: bool = True
+    #: Each MCP prompt also a tool, for clients without the prompts primitive (Tessera's own).
+    mcp_prompts_as_tools: bool = False
     log_level: str = "info"
 
     @field_validator("db_port", "port")

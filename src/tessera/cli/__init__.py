@@ -6,6 +6,7 @@ import click
 
 from tessera import __version__
 from tessera.cli.access import permissions, policies, roles
+from tessera.cli.prompts import prompts
 from tessera.cli.schema import schema
 from tessera.cli.server import init, serve
 from tessera.cli.settings import settings
@@ -39,3 +40,4 @@ main.add_command(policies)
 main.add_command(permissions)
 main.add_command(tokens)
 main.add_command(settings)
+main.add_command(prompts)

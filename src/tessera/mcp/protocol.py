@@ -28,6 +28,7 @@ from mcp_types.version import (
 from pydantic import ValidationError
 
 from tessera import __version__
+from tessera.mcp import prompts
 from tessera.mcp.context import ToolContext
 from tessera.mcp.registry import Registry
 
@@ -73,24 +74,37 @@ def dispatch(
         )
         result = {
             "protocolVersion": negotiated,
-            "capabilities": CAPABILITIES,
+            "capabilities": {**CAPABILITIES, **prompts.capability(ctx)},
             "serverInfo": SERVER_INFO,
         }
     elif method == "server/discover":
         result = {
             "supportedVersions": list(MODERN_PROTOCOL_VERSIONS),
-            "capabilities": CAPABILITIES,
+            "capabilities": {**CAPABILITIES, **prompts.capability(ctx)},
             **_uncached(),
         }
     elif method == "tools/list":
-        result = {"tools": registry.list_tools(ctx), **_uncached()}
+        result = {"tools": registry.list_tools(ctx) + prompts.list_tools(ctx), **_uncached()}
+    elif method == "tools/call" and prompts.is_tool(ctx, given["name"]):
+        result = prompts.call_tool(ctx, given["name"], given.get("arguments"))
     elif method == "tools/call":
         result = registry.call(ctx, given["name"], given.get("arguments"))
+    elif method in ("prompts/list", "prompts/get"):
+        result = _prompts(ctx, method, given)
     elif method == "ping":
         result = {}
     else:
         raise RpcError(METHOD_NOT_FOUND, "Method not found", method)
     return shape(method, version, result)
+
+
+def _prompts(ctx: ToolContext, method: str, given: Mapping[str, Any]) -> dict[str, Any]:
+    try:
+        if method == "prompts/list":
+            return {"prompts": prompts.list_prompts(ctx), **_uncached()}
+        return prompts.get_prompt(ctx, given["name"], given.get("arguments"))
+    except prompts.PromptError as exc:
+        raise RpcError(exc.code, exc.message, exc.data) from None
 
 
 def shape(method: str, version: str, result: dict[str, Any]) -> dict[str, Any]:

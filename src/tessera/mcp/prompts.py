@@ -1,0 +1,251 @@
+"""MCP prompts: ``prompts/list`` and ``prompts/get`` from the project's prompts collection.
+
+As in Directus (``api/src/mcp/server.ts``), the collection is the one named in the
+``mcp_prompts_collection`` setting and is read through the items service as the connected
+user, so a prompt is offered only to those allowed to read it. An item's ``name``,
+``description``, ``system_prompt`` and ``messages`` (a list of ``{"role", "text"}``)
+become a prompt; ``{{ variable }}`` placeholders in them become its arguments, all
+optional, and a value not given renders as nothing.
+
+Where Directus goes wrong, Tessera does not: an argument appears once even when its
+placeholder does several times; a placeholder is filled by the argument of its exact name
+(Directus reads ``{{a.b}}`` as a path, so the ``a.b`` it advertises can never fill it); a
+message whose role MCP does not have is skipped instead of making the answer invalid; a
+read the user may not make is a JSON-RPC error for ``prompts/list`` too, not an error
+object in place of the list; and the ``prompts`` capability is only advertised when a
+collection is set.
+
+With ``MCP_PROMPTS_AS_TOOLS`` on, each prompt is also a read-only tool named
+``prompt-<name>`` whose arguments are the prompt's, for clients that have tools but no
+prompts (the tool returns the rendered messages).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from functools import partial
+from typing import Any
+
+from mcp_types import INTERNAL_ERROR, INVALID_PARAMS
+from pydantic import TypeAdapter
+
+from tessera.errors import TesseraError
+from tessera.mcp.arguments import object_schema
+from tessera.mcp.context import ToolContext
+from tessera.mcp.registry import Registry, Tool
+
+#: The JSON-RPC code Directus answers when no prompts collection is set.
+NO_COLLECTION = 1001
+#: MCP prompt messages have only these roles (the system prompt is sent as ``assistant``).
+ROLES = frozenset({"user", "assistant"})
+#: What a prompt's tool is called: this, then the prompt's name.
+TOOL_PREFIX = "prompt-"
+
+#: What a prompt is made of: the fields Directus reads.
+_FIELDS = ("name", "description", "system_prompt", "messages")
+_PLACEHOLDER = re.compile(r"\{\{\s*([^{}]*?)\s*\}\}")
+#: The names an MCP tool may have (2025-11-25 spec: 1 to 128 of these characters).
+_TOOL_NAME = re.compile(r"[A-Za-z0-9_.-]{1,128}")
+
+_MESSAGE_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "role": {"type": "string", "enum": sorted(ROLES)},
+        "content": {
+            "type": "object",
+            "properties": {"type": {"const": "text"}, "text": {"type": "string"}},
+            "required": ["type", "text"],
+        },
+    },
+    "required": ["role", "content"],
+}
+_RENDERED_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "description": {"type": "string"},
+        "messages": {"type": "array", "items": _MESSAGE_SCHEMA},
+    },
+    "required": ["messages"],
+}
+
+
+class PromptError(Exception):
+    """A prompts request that fails as a JSON-RPC error, with Directus's code and message."""
+
+    def __init__(self, code: int, message: str, data: Any = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.data = data
+
+
+def capability(ctx: ToolContext) -> dict[str, Any]:
+    """``{"prompts": {}}`` for ``initialize`` and ``server/discover`` when a collection is set."""
+    return {"prompts": {}} if ctx.mcp.prompts_collection else {}
+
+
+def list_prompts(ctx: ToolContext) -> list[dict[str, Any]]:
+    """Every prompt the caller may read, with the arguments its placeholders ask for."""
+    listed = []
+    for item in _read(ctx, {"fields": list(_FIELDS)}):
+        prompt: dict[str, Any] = {"name": item["name"]}
+        if item.get("description") is not None:
+            prompt["description"] = item["description"]
+        prompt["arguments"] = [
+            {"name": name, "description": f"Value for {name}", "required": False}
+            for name in variables(item)
+        ]
+        listed.append(prompt)
+    return listed
+
+
+def get_prompt(
+    ctx: ToolContext, name: str, arguments: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """The prompt ``name`` rendered with ``arguments``; ``-32602`` when there is none."""
+    query = {
+        "fields": ["description", "system_prompt", "messages"],
+        "filter": {"name": {"_eq": name}},
+        "limit": 1,
+    }
+    found = _read(ctx, query)
+    if not found:
+        raise PromptError(INVALID_PARAMS, f'Invalid prompt "{name}"')
+    return render(found[0], arguments or {})
+
+
+def variables(item: Mapping[str, Any]) -> list[str]:
+    """The placeholders' names, system prompt first, then the messages', each once."""
+    seen: dict[str, None] = {}
+    for text in _texts(item):
+        for match in _PLACEHOLDER.finditer(text):
+            if match.group(1):
+                seen.setdefault(match.group(1))
+    return list(seen)
+
+
+def render(item: Mapping[str, Any], arguments: Mapping[str, Any]) -> dict[str, Any]:
+    """A ``GetPromptResult``: the system prompt as the first (assistant) message, then the
+    messages that have a role MCP knows and some text."""
+    messages = []
+    system_prompt = item.get("system_prompt")
+    if isinstance(system_prompt, str) and system_prompt:
+        messages.append(_message("assistant", fill(system_prompt, arguments)))
+    for message in _messages(item):
+        role, text = message.get("role"), message.get("text")
+        if role in ROLES and isinstance(text, str) and text:
+            messages.append(_message(role, fill(text, arguments)))
+    result: dict[str, Any] = {"messages": messages}
+    if item.get("description") is not None:
+        result["description"] = item["description"]
+    return result
+
+
+def fill(template: str, arguments: Mapping[str, Any]) -> str:
+    """``{{ name }}`` replaced by the argument ``name``, as text; nothing when not given."""
+
+    def value(match: re.Match[str]) -> str:
+        given = arguments.get(match.group(1))
+        return "" if given is None else str(given)
+
+    return _PLACEHOLDER.sub(value, template)
+
+
+# --- prompts as tools -------------------------------------------------------------------
+
+
+def list_tools(ctx: ToolContext) -> list[dict[str, Any]]:
+    """The prompts' tools for ``tools/list``: none when the setting is off or none are readable."""
+    if not _as_tools(ctx):
+        return []
+    try:
+        items = _read(ctx, {"fields": list(_FIELDS)})
+    except PromptError:
+        return []
+    return [tool.to_wire() for tool in _tools(items)]
+
+
+def is_tool(ctx: ToolContext, name: str) -> bool:
+    """Whether a ``tools/call`` of ``name`` is for a prompt's tool."""
+    return name.startswith(TOOL_PREFIX) and _as_tools(ctx)
+
+
+def call_tool(ctx: ToolContext, name: str, arguments: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Run a prompt's tool as the registry runs any tool (an unknown one is INVALID_PAYLOAD)."""
+    query = {"fields": list(_FIELDS), "filter": {"name": {"_eq": name[len(TOOL_PREFIX) :]}}}
+    try:
+        items = _read(ctx, query)
+    except PromptError:
+        items = []
+    return Registry(_tools(items)).call(ctx, name, arguments)
+
+
+def _as_tools(ctx: ToolContext) -> bool:
+    return ctx.settings.mcp_prompts_as_tools and ctx.mcp.prompts_collection is not None
+
+
+def _tools(items: list[dict[str, Any]]) -> list[Tool]:
+    """One tool per prompt item whose name makes a valid tool name."""
+    tools = []
+    for item in items:
+        name = f"{TOOL_PREFIX}{item['name']}"
+        if not _TOOL_NAME.fullmatch(name):
+            continue
+        properties = {
+            variable: {"type": "string", "description": f"Value for {variable}"}
+            for variable in variables(item)
+        }
+        tools.append(
+            Tool(
+                name=name,
+                title=item["name"],
+                description=item.get("description") or f'The prompt "{item["name"]}".',
+                input_schema=object_schema(properties),
+                arguments=TypeAdapter(dict[str, str]),
+                handler=partial(_rendered, item),
+                raw_schema=_RENDERED_SCHEMA,
+                read_only=True,
+            )
+        )
+    return tools
+
+
+def _rendered(item: Mapping[str, Any], _ctx: ToolContext, arguments: dict[str, str]) -> Any:
+    return render(item, arguments)
+
+
+# --- reading ----------------------------------------------------------------------------
+
+
+def _read(ctx: ToolContext, query: dict[str, Any]) -> list[dict[str, Any]]:
+    """Prompt items, read as the caller, in the collection's manual order (its sort field,
+    as the Studio's drag and drop sets it); every failure is a JSON-RPC error."""
+    collection = ctx.mcp.prompts_collection
+    if collection is None:
+        raise PromptError(NO_COLLECTION, "A prompts collection must be set in settings")
+    info = ctx.schema.get().collections.get(collection)
+    sort_field = ((info.meta if info else None) or {}).get("sort_field")
+    order = {"sort": [sort_field]} if sort_field else {}
+    try:
+        return ctx.items().read_by_query(collection, {"limit": -1, **order, **query}).data
+    except TesseraError as exc:
+        raise PromptError(INTERNAL_ERROR, exc.message, {"code": exc.code}) from None
+
+
+def _texts(item: Mapping[str, Any]) -> list[str]:
+    texts = [item.get("system_prompt")]
+    texts += [message.get("text") for message in _messages(item)]
+    return [text for text in texts if isinstance(text, str)]
+
+
+def _message(role: str, text: str) -> dict[str, Any]:
+    return {"role": role, "content": {"type": "text", "text": text}}
+
+
+def _messages(item: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The item's messages that are objects (a JSON field may hold anything)."""
+    messages = item.get("messages")
+    if not isinstance(messages, list):
+        return []
+    return [message for message in messages if isinstance(message, Mapping)]
