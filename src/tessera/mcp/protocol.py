@@ -30,7 +30,7 @@ from pydantic import ValidationError
 from tessera import __version__
 from tessera.mcp import prompts
 from tessera.mcp.context import ToolContext
-from tessera.mcp.registry import Registry
+from tessera.mcp.registry import Toolset
 
 SERVER_INFO = {"name": "tessera", "title": "Tessera", "version": __version__}
 CAPABILITIES: dict[str, Any] = {"tools": {}}
@@ -52,7 +52,7 @@ class RpcError(Exception):
 
 
 def dispatch(
-    registry: Registry,
+    registry: Toolset,
     ctx: ToolContext,
     method: str,
     params: Mapping[str, Any] | None,

@@ -20,7 +20,7 @@ import uuid
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 from pydantic import TypeAdapter
 
@@ -105,23 +105,43 @@ class Registry:
         self, ctx: ToolContext, name: str, arguments: Mapping[str, Any] | None
     ) -> dict[str, Any]:
         """Run one tool call to its ``CallToolResult``; failures become error results."""
-        tool = self.tools.get(name)
         try:
-            if tool is None or not _is_visible(tool, ctx, hide_admin=False):
-                raise InvalidPayloadError(f'"{name}" doesn\'t exist in the toolset')
-            if tool.admin_only and not ctx.is_admin:
-                raise ForbiddenError("You must be an admin to access this tool")
-            args = validate(tool.arguments, coerce_json_strings(arguments or {}))
-            action = getattr(args, "action", None)
-            if action == "delete" and not ctx.mcp.allow_deletes:
-                raise InvalidPayloadError("Delete actions are disabled")
-            data = tool.handler(ctx, args)
-            return success(data, _url(tool, ctx, args, action, data))
+            return success(*self.run(ctx, name, arguments))
         except TesseraError as exc:
             return failure(exc)
         except Exception:
             log.exception("MCP tool %s failed", name)
             return error_result([("An unexpected error occurred.", "INTERNAL_SERVER_ERROR")])
+
+    def run(
+        self, ctx: ToolContext, name: str, arguments: Mapping[str, Any] | None
+    ) -> tuple[Any, str | None]:
+        """One call's data and admin URL; raises what refuses it (registry mode shapes both)."""
+        tool = self.tools.get(name)
+        if tool is None or not _is_visible(tool, ctx, hide_admin=False):
+            raise UnknownToolError(f'"{name}" doesn\'t exist in the toolset')
+        if tool.admin_only and not ctx.is_admin:
+            raise ForbiddenError("You must be an admin to access this tool")
+        args = validate(tool.arguments, coerce_json_strings(arguments or {}))
+        action = getattr(args, "action", None)
+        if action == "delete" and not ctx.mcp.allow_deletes:
+            raise InvalidPayloadError("Delete actions are disabled")
+        data = tool.handler(ctx, args)
+        return data, _url(tool, ctx, args, action, data)
+
+
+class Toolset(Protocol):
+    """What the protocol layer serves tools from: the registry, or registry mode over it."""
+
+    def list_tools(self, ctx: ToolContext) -> list[dict[str, Any]]: ...
+
+    def call(
+        self, ctx: ToolContext, name: str, arguments: Mapping[str, Any] | None
+    ) -> dict[str, Any]: ...
+
+
+class UnknownToolError(InvalidPayloadError):
+    """No such tool for this caller (registry mode answers it as ``UNKNOWN_TOOL``)."""
 
 
 def _is_visible(tool: Tool, ctx: ToolContext, *, hide_admin: bool = True) -> bool:
@@ -140,9 +160,12 @@ def _url(tool: Tool, ctx: ToolContext, args: Any, action: Any, data: Any) -> str
     return None if path is None else ctx.admin_url(*path)
 
 
-def success(data: Any, url: str | None = None) -> dict[str, Any]:
-    """A result: the payload as compact JSON text, and as ``structuredContent``."""
-    payload: dict[str, Any] = {"raw": data}
+def success(data: Any, url: str | None = None, *, key: str = "raw") -> dict[str, Any]:
+    """A result: the payload as compact JSON text, and as ``structuredContent``.
+
+    ``key`` is ``raw`` in the default mode and ``data`` in registry mode, as in Directus.
+    """
+    payload: dict[str, Any] = {key: data}
     if url is not None:
         payload["url"] = url
     text = _compact(payload)

@@ -71,6 +71,8 @@ from tessera.config import Settings
 from tessera.errors import ForbiddenError, RouteNotFoundError, TesseraError
 from tessera.mcp.context import ToolContext, read_mcp_settings
 from tessera.mcp.protocol import RpcError, dispatch
+from tessera.mcp.registry import Toolset
+from tessera.mcp.registry_mode import RegistryMode
 from tessera.mcp.tools import REGISTRY
 from tessera.rest.caller import client_of, request_token
 from tessera.rest.errors import error_response
@@ -80,6 +82,8 @@ MAX_BODY_BYTES = 4 * 1024 * 1024
 SCOPE = "mcp:access"
 METADATA_PATH = "/.well-known/oauth-protected-resource/mcp"
 _LOOPBACK_NAMES = frozenset({"localhost"})
+#: ``?tool_mode=registry``: the root tools ``search``, ``execute`` and ``schema``.
+REGISTRY_MODE = RegistryMode(REGISTRY)
 
 
 async def endpoint(request: Request) -> Response:
@@ -127,22 +131,26 @@ def _serve(request: Request, body: bytes) -> Response:
     if not isinstance(message, dict) or message.get("jsonrpc") != "2.0":
         return _rpc_error(None, INVALID_REQUEST, "The body must be one JSON-RPC 2.0 message", 400)
     ctx = ToolContext.for_caller(state, who, mcp)
+    # As in Directus, any other ``tool_mode`` is the default one.
+    tools = REGISTRY_MODE if request.query_params.get("tool_mode") == "registry" else REGISTRY
     version = request.headers.get(MCP_PROTOCOL_VERSION_HEADER)
     if version is not None and version not in HANDSHAKE_PROTOCOL_VERSIONS:
-        return _modern(request, ctx, message)
-    return _legacy(ctx, message, version or DEFAULT_NEGOTIATED_VERSION)
+        return _modern(request, ctx, tools, message)
+    return _legacy(ctx, tools, message, version or DEFAULT_NEGOTIATED_VERSION)
 
 
-def _legacy(ctx: ToolContext, message: dict[str, Any], version: str) -> Response:
+def _legacy(ctx: ToolContext, tools: Toolset, message: dict[str, Any], version: str) -> Response:
     """2025-11-25 and earlier: a request, or a notification or response (202)."""
     if "id" not in message or "method" not in message:
         if "method" in message or "result" in message or "error" in message:
             return Response(status_code=202)
         return _rpc_error(None, INVALID_REQUEST, "The body must be one JSON-RPC 2.0 message", 400)
-    return _answer(ctx, message, version, modern=False)
+    return _answer(ctx, tools, message, version, modern=False)
 
 
-def _modern(request: Request, ctx: ToolContext, message: dict[str, Any]) -> Response:
+def _modern(
+    request: Request, ctx: ToolContext, tools: Toolset, message: dict[str, Any]
+) -> Response:
     """2026-07-28: the envelope and routing headers are checked before anything runs."""
     if "id" not in message:
         if not isinstance(message.get("method"), str):
@@ -160,10 +168,12 @@ def _modern(request: Request, ctx: ToolContext, message: dict[str, Any]) -> Resp
     verdict = classify_inbound_request(message, headers=dict(request.headers))
     if isinstance(verdict, InboundLadderRejection):
         return _rejection(request_id, verdict)
-    return _answer(ctx, message, verdict.protocol_version, modern=True)
+    return _answer(ctx, tools, message, verdict.protocol_version, modern=True)
 
 
-def _answer(ctx: ToolContext, message: dict[str, Any], version: str, *, modern: bool) -> Response:
+def _answer(
+    ctx: ToolContext, tools: Toolset, message: dict[str, Any], version: str, *, modern: bool
+) -> Response:
     request_id = message["id"]
     method, params = message["method"], message.get("params")
     if not isinstance(method, str) or not _valid_id(request_id):
@@ -171,7 +181,7 @@ def _answer(ctx: ToolContext, message: dict[str, Any], version: str, *, modern: 
     if params is not None and not isinstance(params, dict):
         return _rpc_error(request_id, INVALID_REQUEST, '"params" must be an object', 400)
     try:
-        result = dispatch(REGISTRY, ctx, method, params, version)
+        result = dispatch(tools, ctx, method, params, version)
     except RpcError as exc:
         status = ERROR_CODE_HTTP_STATUS.get(exc.code, 200) if modern else 200
         return _json({"jsonrpc": "2.0", "id": request_id, "error": exc.to_wire()}, status)
