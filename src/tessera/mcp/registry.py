@@ -67,7 +67,12 @@ class Tool:
     def __post_init__(self) -> None:
         output = {
             "type": "object",
-            "properties": {"raw": self.raw_schema, "url": {"type": "string"}},
+            "properties": {
+                "raw": self.raw_schema,
+                "url": {"type": "string"},
+                "truncated": {"type": "boolean"},
+                "next": {"type": "object"},
+            },
             "required": ["raw"],
         }
         object.__setattr__(self, "output_schema", output)
@@ -89,6 +94,19 @@ class Tool:
         }
 
 
+@dataclass(frozen=True)
+class Page:
+    """A read that stopped at its limit with more to come, and how to ask for the rest.
+
+    A tool returns it instead of a plain list; the result then carries
+    ``"truncated": true`` and ``"next"`` (the query values that read the next page)
+    beside the items, so an assistant knows the list is not all there is.
+    """
+
+    items: list[Any]
+    next: dict[str, Any]
+
+
 class Registry:
     """Tools by name, in the order ``tools/list`` gives them."""
 
@@ -106,7 +124,8 @@ class Registry:
     ) -> dict[str, Any]:
         """Run one tool call to its ``CallToolResult``; failures become error results."""
         try:
-            return success(*self.run(ctx, name, arguments))
+            data, url = self.run(ctx, name, arguments)
+            return success(data, url)
         except TesseraError as exc:
             return failure(exc)
         except Exception:
@@ -151,6 +170,8 @@ def _is_visible(tool: Tool, ctx: ToolContext, *, hide_admin: bool = True) -> boo
 
 
 def _url(tool: Tool, ctx: ToolContext, args: Any, action: Any, data: Any) -> str | None:
+    if isinstance(data, Page):
+        return None
     if tool.url_path is None or action not in URL_ACTIONS or not data:
         return None
     items = data if isinstance(data, list) else [data]
@@ -164,8 +185,12 @@ def success(data: Any, url: str | None = None, *, key: str = "raw") -> dict[str,
     """A result: the payload as compact JSON text, and as ``structuredContent``.
 
     ``key`` is ``raw`` in the default mode and ``data`` in registry mode, as in Directus.
+    A :class:`Page` adds ``truncated`` and ``next`` beside the items.
     """
-    payload: dict[str, Any] = {key: data}
+    payload: dict[str, Any] = {key: data.items if isinstance(data, Page) else data}
+    if isinstance(data, Page):
+        payload["truncated"] = True
+        payload["next"] = data.next
     if url is not None:
         payload["url"] = url
     text = _compact(payload)

@@ -9,6 +9,7 @@ read them back, with their keys (Directus fails the whole call after writing).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, TypeAdapter
@@ -25,7 +26,7 @@ from tessera.mcp.arguments import (
 )
 from tessera.mcp.context import ToolContext
 from tessera.mcp.narrowing import item_actions
-from tessera.mcp.registry import Tool
+from tessera.mcp.registry import Page, Tool
 from tessera.services.items import ItemsService
 
 Key = int | float | str
@@ -82,7 +83,7 @@ def run(ctx: ToolContext, args: Create | Read | Update | Delete) -> Any:
             return items.read_singleton(collection, query)
         if args.keys is not None:
             return items.read_many(collection, args.keys, query)
-        return items.read_by_query(collection, query).data
+        return _read_page(items, collection, query)
     if singleton:
         if not isinstance(args.data, dict):
             raise InvalidPayloadError('"data" must be an object on a singleton')
@@ -91,6 +92,22 @@ def run(ctx: ToolContext, args: Create | Read | Update | Delete) -> Any:
     keys = _create(items, args) if isinstance(args, Create) else _update(items, args)
     shown = {name: value for name, value in query.items() if name not in SELECTING}
     return _read_back(lambda: items.read_many(collection, keys, shown), keys)
+
+
+def _read_page(items: ItemsService, collection: str, raw: dict[str, Any]) -> list[Any] | Page:
+    """A query's items; a :class:`Page` with the next page's query when more are left.
+
+    One item past the limit is read to know; aggregates are answered whole.
+    """
+    query = items.query(raw)
+    if query.limit is None or query.aggregate or query.group_by:
+        return items.read_by_query(collection, query).data
+    found = items.read_by_query(collection, replace(query, limit=query.limit + 1)).data
+    if len(found) <= query.limit:
+        return found
+    if query.page is not None:
+        return Page(found[: query.limit], {"page": query.page + 1, "limit": query.limit})
+    return Page(found[: query.limit], {"offset": query.offset + query.limit, "limit": query.limit})
 
 
 def _create(items: ItemsService, args: Create) -> list[Any]:
@@ -132,7 +149,9 @@ TOOL = Tool(
     description=(
         "Create, read, update or delete items of one collection, with the connected user's "
         "permissions. read: `keys` for those items, else `query` (fields, filter, sort, "
-        "limit (default 100), offset, page, search, aggregate with groupBy, deep, alias). "
+        "limit (default 100), offset, page, search, aggregate with groupBy, deep, alias); "
+        "when more items match than the limit, the result says `truncated` and gives "
+        "`next`, the offset (or page) and limit that read on. "
         "create: `data` is an item or a list of items; related items may be nested. "
         "update: `data` with `keys` or `query` (the same values for each item), or a list "
         "of items that each carry their primary key. On a singleton, `data` is the item and "
