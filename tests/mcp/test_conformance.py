@@ -3,7 +3,8 @@
 ``@modelcontextprotocol/conformance`` (pinned: :data:`SUITE_VERSION`) needs Node 22; both
 come from the npm registry into ``.ci/node`` through ``bash .ci/node-setup`` (CI runs it).
 The server is a test profile: a fresh SQLite database set up by ``tessera init``, the
-``mcp_enabled`` setting on, and an admin static token, which the suite (it has no option
+``mcp_enabled`` setting on, a prompts collection (``tessera prompts init``) holding the
+suite's two text prompts, and an admin static token, which the suite (it has no option
 for headers) sends as ``?access_token=`` in the URL. Each revision's REQUIRED server
 scenarios run (``--requirements``); a scenario passes when none of its checks failed.
 
@@ -63,15 +64,11 @@ NOT_YET: dict[str, dict[str, str]] = {
         "resources-templates-read": _FIXTURE,
         "resources-subscribe": "no resources capability",
         "resources-unsubscribe": "no resources capability",
-        "prompts-list": "no prompts collection in the profile",
-        "prompts-get-simple": _FIXTURE,
-        "prompts-get-with-args": _FIXTURE,
         "prompts-get-embedded-resource": _FIXTURE,
         "prompts-get-with-image": _FIXTURE,
     },
     "2026-07-28": {
-        "server-stateless": "prompts/list answers without a prompts capability; "
-        "test_missing_capability (fixture) absent",
+        "server-stateless": "test_missing_capability (fixture tool) absent",
         "completion-complete": "completion/complete: Method not found",
         "tools-call-image": _FIXTURE,
         "tools-call-audio": _FIXTURE,
@@ -82,12 +79,9 @@ NOT_YET: dict[str, dict[str, str]] = {
         "resources-read-text": _FIXTURE,
         "resources-read-binary": _FIXTURE,
         "resources-templates-read": _FIXTURE,
-        "prompts-list": "no prompts collection in the profile",
-        "prompts-get-simple": _FIXTURE,
-        "prompts-get-with-args": _FIXTURE,
         "prompts-get-embedded-resource": _FIXTURE,
         "prompts-get-with-image": _FIXTURE,
-        "caching": "resources/list and prompts/list not served",
+        "caching": "no resources capability (resources/list, resources/templates/list)",
         "input-required-result-basic-elicitation": _MRTR,
         "input-required-result-basic-sampling": _MRTR,
         "input-required-result-basic-list-roots": _MRTR,
@@ -100,6 +94,23 @@ NOT_YET: dict[str, dict[str, str]] = {
         "input-required-result-capability-check": _MRTR,
     },
 }
+#: The suite's prompts by name, as real rows of the prompts collection (``tessera prompts init``).
+PROMPTS = [
+    {
+        "name": "test_simple_prompt",
+        "status": "active",
+        "description": "A simple prompt without arguments",
+        "messages": [{"role": "user", "text": "This is a simple prompt for testing."}],
+    },
+    {
+        "name": "test_prompt_with_arguments",
+        "status": "active",
+        "description": "A prompt with required arguments",
+        "messages": [
+            {"role": "user", "text": "Prompt with arguments: arg1='{{arg1}}', arg2='{{arg2}}'"}
+        ],
+    },
+]
 _STAMP = re.compile(r"-\d{4}-\d\d-\d\dT[\d-]+Z$")
 
 
@@ -180,7 +191,8 @@ def server(suite: tuple[Path, Path], tmp_path_factory: pytest.TempPathFactory) -
         "LOG_LEVEL": "warn",
     }
     tessera = [sys.executable, "-m", "tessera"]
-    for args in (["init"], ["settings", "set", "mcp_enabled", "true"]):
+    setup = (["init"], ["settings", "set", "mcp_enabled", "true"], ["prompts", "init"])
+    for args in setup:
         subprocess.run([*tessera, *args], env=env, cwd=home, check=True, capture_output=True)
     log = (home / "server.log").open("wb")
     proc = subprocess.Popen(
@@ -201,6 +213,9 @@ def server(suite: tuple[Path, Path], tmp_path_factory: pytest.TempPathFactory) -
             if proc.poll() is not None or time.monotonic() > deadline:
                 pytest.fail(f"tessera serve did not start:\n{(home / 'server.log').read_text()}")
             time.sleep(0.2)
+        for prompt in PROMPTS:
+            created = httpx.post(f"{base}/items/ai_prompts?access_token={TOKEN}", json=prompt)
+            assert created.status_code == 200, created.text
         yield f"{base}/mcp?access_token={TOKEN}"
     finally:
         proc.terminate()
