@@ -58,8 +58,9 @@ PRESET_HELP = """Grant POLICY (name or id) what a role of Directus's MCP guide n
 
 Every permission covers all fields and all items. "Every user collection" means those
 that exist now: run it again after adding collections, and it grants what is missing,
-leaving alone any collection and action the policy has a permission for. Changing the schema stays with admins: for that, give the user a policy
-with --admin-access. Prints the new permissions' ids.
+leaving alone any collection and action the policy has a permission for. Changing the
+schema stays with admins: for that, give the user a policy with --admin-access. Prints the
+new permissions' ids.
 """
 
 
