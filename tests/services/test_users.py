@@ -285,6 +285,7 @@ def test_without_any_admin_nothing_is_refused(db):
     users = service(db)
     key = users.create_one(USERS, {"email": "lonely@example.com"})
     users.delete_one(USERS, key)
+    assert users.read_many(USERS, [key]) == []
 
 
 # --- roles and policies ---------------------------------------------------------------------
