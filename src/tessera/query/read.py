@@ -29,10 +29,10 @@ from tessera.query.filter_variables import Variables
 from tessera.query.model import Query, SortKey
 from tessera.query.selection import Level, Nested, Value, select_fields
 from tessera.schema.overview import CollectionInfo, SchemaOverview
+from tessera.schema.values import CONCEALED
 
 #: The most keys one ``IN (...)`` carries.
 CHUNK = 5000
-CONCEALED = "**********"
 
 
 @dataclass

@@ -64,10 +64,6 @@ class Level:
     outputs: list[Value | Nested] = field(default_factory=list)
 
     @property
-    def values(self) -> list[Value]:
-        return [out for out in self.outputs if isinstance(out, Value)]
-
-    @property
     def nested(self) -> list[Nested]:
         return [out for out in self.outputs if isinstance(out, Nested)]
 

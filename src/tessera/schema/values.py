@@ -28,6 +28,8 @@ from tessera.db.engine import dumps_json
 from tessera.schema.types import DEFAULT_PRECISION, DEFAULT_SCALE
 
 JS_SAFE_INTEGER = 2**53 - 1
+#: What a ``conceal`` field reads as while it holds a value, whatever reads it.
+CONCEALED = "**********"
 _SQLITE_DATETIME = "%Y-%m-%d %H:%M:%S"
 
 

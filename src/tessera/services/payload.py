@@ -18,8 +18,7 @@ from typing import Any, Literal
 from tessera.access.accountability import Accountability
 from tessera.access.passwords import hash_password
 from tessera.schema.overview import CollectionInfo
-
-CONCEALED = "**********"
+from tessera.schema.values import CONCEALED
 
 Action = Literal["create", "update"]
 
