@@ -39,61 +39,8 @@ ROOT = Path(__file__).resolve().parents[2]
 NODE_DIR = ROOT / ".ci" / "node" / "node_modules"
 TOKEN = "conformance-admin-token"
 
-_FIXTURE = "needs the suite's fixture surface (test_* tools, test:// resources, prompts)"
-_SAMPLING = "server-to-client requests (sampling/elicitation) over SSE: not implemented"
-_MRTR = "input_required results (SEP-2322) through a fixture tool: not implemented"
-_NOTIFY = "notifications on an SSE response stream: responses are JSON only"
-#: Required scenarios Tessera does not pass yet, per revision, with why.
-NOT_YET: dict[str, dict[str, str]] = {
-    "2025-11-25": {
-        "logging-set-level": "logging/setLevel: Method not found",
-        "completion-complete": "completion/complete: Method not found",
-        "tools-call-image": _FIXTURE,
-        "tools-call-audio": _FIXTURE,
-        "tools-call-embedded-resource": _FIXTURE,
-        "tools-call-mixed-content": _FIXTURE,
-        "tools-call-with-logging": _NOTIFY,
-        "tools-call-with-progress": _NOTIFY,
-        "tools-call-sampling": _SAMPLING,
-        "tools-call-elicitation": _SAMPLING,
-        "elicitation-sep1034-defaults": _SAMPLING,
-        "elicitation-sep1330-enums": _SAMPLING,
-        "resources-list": "no resources capability",
-        "resources-read-text": _FIXTURE,
-        "resources-read-binary": _FIXTURE,
-        "resources-templates-read": _FIXTURE,
-        "resources-subscribe": "no resources capability",
-        "resources-unsubscribe": "no resources capability",
-        "prompts-get-embedded-resource": _FIXTURE,
-        "prompts-get-with-image": _FIXTURE,
-    },
-    "2026-07-28": {
-        "server-stateless": "test_missing_capability (fixture tool) absent",
-        "completion-complete": "completion/complete: Method not found",
-        "tools-call-image": _FIXTURE,
-        "tools-call-audio": _FIXTURE,
-        "tools-call-embedded-resource": _FIXTURE,
-        "tools-call-mixed-content": _FIXTURE,
-        "tools-call-with-progress": _NOTIFY,
-        "resources-list": "no resources capability",
-        "resources-read-text": _FIXTURE,
-        "resources-read-binary": _FIXTURE,
-        "resources-templates-read": _FIXTURE,
-        "prompts-get-embedded-resource": _FIXTURE,
-        "prompts-get-with-image": _FIXTURE,
-        "caching": "no resources capability (resources/list, resources/templates/list)",
-        "input-required-result-basic-elicitation": _MRTR,
-        "input-required-result-basic-sampling": _MRTR,
-        "input-required-result-basic-list-roots": _MRTR,
-        "input-required-result-request-state": _MRTR,
-        "input-required-result-multiple-input-requests": _MRTR,
-        "input-required-result-multi-round": _MRTR,
-        "input-required-result-non-tool-request": _MRTR,
-        "input-required-result-result-type": _MRTR,
-        "input-required-result-tampered-state": _MRTR,
-        "input-required-result-capability-check": _MRTR,
-    },
-}
+#: Required scenarios Tessera does not pass yet, per revision, with why (none).
+NOT_YET: dict[str, dict[str, str]] = {"2025-11-25": {}, "2026-07-28": {}}
 #: The suite's prompts by name, as real rows of the prompts collection (``tessera prompts init``).
 PROMPTS = [
     {
@@ -189,6 +136,7 @@ def server(suite: tuple[Path, Path], tmp_path_factory: pytest.TempPathFactory) -
         "ADMIN_TOKEN": TOKEN,
         "PUBLIC_URL": base,
         "LOG_LEVEL": "warn",
+        "MCP_TEST_FIXTURES": "true",
     }
     tessera = [sys.executable, "-m", "tessera"]
     setup = (["init"], ["settings", "set", "mcp_enabled", "true"], ["prompts", "init"])

@@ -214,7 +214,9 @@ async def test_a_body_that_is_not_json_by_its_type_is_415(http, admin_token):
 
 
 async def test_unknown_methods_are_method_not_found(http, admin_token):
-    body = {"jsonrpc": "2.0", "id": "a", "method": "resources/list"}
+    # Subscriptions exist at 2025-11-25, but Tessera does not offer them.
+    params = {"uri": "tessera://schema"}
+    body = {"jsonrpc": "2.0", "id": "a", "method": "resources/subscribe", "params": params}
     answer = await http.post("/mcp", json=body, headers=headers(admin_token))
     assert answer.status_code == 200
     assert answer.json()["error"]["code"] == -32601
@@ -248,7 +250,8 @@ async def test_initialize_negotiates_a_handshake_version(http, admin_token, aske
     answer = await http.post("/mcp", json=body, headers=headers(admin_token))
     result = answer.json()["result"]
     assert result["protocolVersion"] == given
-    assert result["capabilities"] == {"tools": {}}
+    offered = {"tools": {}, "logging": {}, "completions": {}, "resources": {}}
+    assert result["capabilities"] == offered
     assert result["serverInfo"]["name"] == "tessera"
     assert "mcp-session-id" not in answer.headers
 
@@ -299,7 +302,7 @@ async def test_a_modern_request_without_its_envelope_is_invalid_params(http, adm
 
 
 async def test_an_unknown_modern_method_is_a_404(http, admin_token):
-    body, sent = modern("resources/list")
+    body, sent = modern("logging/setLevel")  # 2026-07-28 sets the level per request
     answer = await http.post("/mcp", json=body, headers=headers(admin_token, **sent))
     assert answer.status_code == 404
     assert answer.json()["error"]["code"] == -32601

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import quote
 
@@ -12,6 +12,7 @@ from tessera.access.accountability import Accountability
 from tessera.config import Settings
 from tessera.db.engine import Database
 from tessera.db.system_tables import directus_settings
+from tessera.mcp.exchange import Exchange
 from tessera.schema.overview import SchemaCache
 from tessera.services.access_cache import AccessCache
 from tessera.services.items import ItemsService
@@ -70,6 +71,8 @@ class ToolContext:
     access_cache: AccessCache
     accountability: Accountability
     mcp: McpSettings
+    #: The request's line back to the client (see :mod:`tessera.mcp.exchange`).
+    exchange: Exchange = field(default_factory=Exchange)
 
     @classmethod
     def for_caller(

@@ -23,7 +23,8 @@ prompts (the tool returns the rendered messages).
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
@@ -80,14 +81,24 @@ class PromptError(Exception):
         self.data = data
 
 
-def capability(ctx: ToolContext) -> dict[str, Any]:
-    """``{"prompts": {}}`` for ``initialize`` and ``server/discover`` when a collection is set."""
-    return {"prompts": {}} if ctx.mcp.prompts_collection else {}
+@dataclass(frozen=True)
+class FixedPrompt:
+    """A prompt defined in code beside the collection's (the conformance fixture's)."""
+
+    name: str
+    description: str
+    arguments: list[dict[str, Any]]
+    render: Callable[[ToolContext, Mapping[str, Any]], dict[str, Any]]
+
+    def to_wire(self) -> dict[str, Any]:
+        return {"name": self.name, "description": self.description, "arguments": self.arguments}
 
 
-def list_prompts(ctx: ToolContext) -> list[dict[str, Any]]:
+def list_prompts(ctx: ToolContext, fixed: Sequence[FixedPrompt] = ()) -> list[dict[str, Any]]:
     """Every prompt the caller may read, with the arguments its placeholders ask for."""
-    listed = []
+    listed = [prompt.to_wire() for prompt in fixed]
+    if fixed and not ctx.mcp.prompts_collection:
+        return listed
     for item in _read(ctx, {"fields": list(_FIELDS)}):
         prompt: dict[str, Any] = {"name": item["name"]}
         if item.get("description") is not None:
@@ -101,9 +112,17 @@ def list_prompts(ctx: ToolContext) -> list[dict[str, Any]]:
 
 
 def get_prompt(
-    ctx: ToolContext, name: str, arguments: Mapping[str, Any] | None = None
+    ctx: ToolContext,
+    name: str,
+    arguments: Mapping[str, Any] | None = None,
+    fixed: Sequence[FixedPrompt] = (),
 ) -> dict[str, Any]:
     """The prompt ``name`` rendered with ``arguments``; ``-32602`` when there is none."""
+    for prompt in fixed:
+        if prompt.name == name:
+            return prompt.render(ctx, arguments or {})
+    if fixed and not ctx.mcp.prompts_collection:
+        raise PromptError(INVALID_PARAMS, f'Invalid prompt "{name}"')
     query = {
         "fields": ["description", "system_prompt", "messages"],
         "filter": {"name": {"_eq": name}},

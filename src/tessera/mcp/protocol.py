@@ -9,7 +9,7 @@ whether its params are well formed, and shape every result for that revision (a
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,12 +28,32 @@ from mcp_types.version import (
 from pydantic import ValidationError
 
 from tessera import __version__
-from tessera.mcp import prompts
+from tessera.mcp import prompts, request_state
 from tessera.mcp.context import ToolContext
+from tessera.mcp.exchange import ExchangeError, InputRequired
 from tessera.mcp.registry import Toolset
+from tessera.mcp.resources import RESOURCES, ResourceError, Resources
 
 SERVER_INFO = {"name": "tessera", "title": "Tessera", "version": __version__}
-CAPABILITIES: dict[str, Any] = {"tools": {}}
+#: Capabilities every server has; resources and prompts depend on the surface and settings.
+CAPABILITIES: dict[str, Any] = {"tools": {}, "logging": {}, "completions": {}}
+#: Methods whose request may end ``input_required`` and be retried with answers (2026-07-28).
+RESUMABLE = frozenset({"tools/call", "prompts/get", "resources/read"})
+
+
+@dataclass(frozen=True)
+class Surface:
+    """What one server offers: tools, resources, and prompts beyond the prompts collection."""
+
+    tools: Toolset
+    resources: Resources = RESOURCES
+    prompts: Sequence[prompts.FixedPrompt] = ()
+
+    def capabilities(self, ctx: ToolContext) -> dict[str, Any]:
+        offered = {**CAPABILITIES, **self.resources.capability(ctx.exchange.modern)}
+        if self.prompts or ctx.mcp.prompts_collection:
+            offered["prompts"] = {}
+        return offered
 
 
 @dataclass
@@ -52,7 +72,7 @@ class RpcError(Exception):
 
 
 def dispatch(
-    registry: Toolset,
+    surface: Surface,
     ctx: ToolContext,
     method: str,
     params: Mapping[str, Any] | None,
@@ -66,45 +86,96 @@ def dispatch(
     except ValidationError as exc:
         raise RpcError(INVALID_PARAMS, "Invalid params", _first_problem(exc)) from None
     given = params or {}
-    result: dict[str, Any]
+    try:
+        if method in RESUMABLE and ctx.exchange.modern:
+            _resume(ctx, method, given)
+        result = _result(surface, ctx, method, given)
+    except InputRequired as needed:
+        result = {"resultType": "input_required", "inputRequests": needed.requests}
+        if needed.state is not None:
+            binding = _binding(ctx, method, given)
+            result["requestState"] = request_state.sign(_secret(ctx), binding, needed.state)
+    except (ExchangeError, ResourceError, prompts.PromptError, request_state.StateError) as exc:
+        raise RpcError(exc.code, exc.message, getattr(exc, "data", None)) from None
+    return shape(method, version, result)
+
+
+def _result(
+    surface: Surface, ctx: ToolContext, method: str, given: Mapping[str, Any]
+) -> dict[str, Any]:
+    if method == "tools/call":
+        name = given["name"]
+        if prompts.is_tool(ctx, name):
+            return prompts.call_tool(ctx, name, given.get("arguments"))
+        return surface.tools.call(ctx, name, given.get("arguments"))
+    if method == "tools/list":
+        listed = surface.tools.list_tools(ctx) + prompts.list_tools(ctx)
+        return {"tools": listed, **_uncached()}
     if method == "initialize":
         requested = given.get("protocolVersion")
         negotiated = (
             requested if requested in HANDSHAKE_PROTOCOL_VERSIONS else LATEST_HANDSHAKE_VERSION
         )
-        result = {
+        return {
             "protocolVersion": negotiated,
-            "capabilities": {**CAPABILITIES, **prompts.capability(ctx)},
+            "capabilities": surface.capabilities(ctx),
             "serverInfo": SERVER_INFO,
         }
-    elif method == "server/discover":
-        result = {
+    if method == "server/discover":
+        return {
             "supportedVersions": list(MODERN_PROTOCOL_VERSIONS),
-            "capabilities": {**CAPABILITIES, **prompts.capability(ctx)},
+            "capabilities": surface.capabilities(ctx),
             **_uncached(),
         }
-    elif method == "tools/list":
-        result = {"tools": registry.list_tools(ctx) + prompts.list_tools(ctx), **_uncached()}
-    elif method == "tools/call" and prompts.is_tool(ctx, given["name"]):
-        result = prompts.call_tool(ctx, given["name"], given.get("arguments"))
-    elif method == "tools/call":
-        result = registry.call(ctx, given["name"], given.get("arguments"))
-    elif method in ("prompts/list", "prompts/get"):
-        result = _prompts(ctx, method, given)
-    elif method == "ping":
-        result = {}
-    else:
-        raise RpcError(METHOD_NOT_FOUND, "Method not found", method)
-    return shape(method, version, result)
+    if method == "prompts/list":
+        return {"prompts": prompts.list_prompts(ctx, surface.prompts), **_uncached()}
+    if method == "prompts/get":
+        return prompts.get_prompt(ctx, given["name"], given.get("arguments"), surface.prompts)
+    if method == "resources/list":
+        return {"resources": surface.resources.list(ctx), **_uncached()}
+    if method == "resources/templates/list":
+        return {"resourceTemplates": surface.resources.list_templates(ctx), **_uncached()}
+    if method == "resources/read":
+        return {"contents": surface.resources.read(ctx, given["uri"]), **_uncached()}
+    if method in ("resources/subscribe", "resources/unsubscribe"):
+        if not surface.resources.subscribable:
+            raise RpcError(METHOD_NOT_FOUND, "Method not found", method)
+        surface.resources.check(given["uri"])
+        return {}
+    if method == "completion/complete":
+        return {"completion": _complete(surface, ctx, given)}
+    if method in ("ping", "logging/setLevel"):
+        # A stateless server cannot keep a level between requests: see exchange.py.
+        return {}
+    raise RpcError(METHOD_NOT_FOUND, "Method not found", method)
 
 
-def _prompts(ctx: ToolContext, method: str, given: Mapping[str, Any]) -> dict[str, Any]:
-    try:
-        if method == "prompts/list":
-            return {"prompts": prompts.list_prompts(ctx), **_uncached()}
-        return prompts.get_prompt(ctx, given["name"], given.get("arguments"))
-    except prompts.PromptError as exc:
-        raise RpcError(exc.code, exc.message, exc.data) from None
+def _complete(surface: Surface, ctx: ToolContext, given: Mapping[str, Any]) -> dict[str, Any]:
+    """Values for a resource template's argument; a prompt's arguments are free text."""
+    ref, argument = given["ref"], given["argument"]
+    values: list[str] = []
+    if ref.get("type") == "ref/resource":
+        values = surface.resources.complete(ctx, ref["uri"], argument["name"], argument["value"])
+    return {"values": values, "total": len(values), "hasMore": False}
+
+
+def _resume(ctx: ToolContext, method: str, given: Mapping[str, Any]) -> None:
+    """A 2026-07-28 retry: the answers it carries, and its state once the signature holds."""
+    ctx.exchange.responses = given.get("inputResponses") or {}
+    state = given.get("requestState")
+    if state is not None:
+        binding = _binding(ctx, method, given)
+        ctx.exchange.state = request_state.verify(_secret(ctx), binding, state)
+
+
+def _binding(ctx: ToolContext, method: str, given: Mapping[str, Any]) -> str:
+    """What a ``requestState`` is bound to: this caller, this method, this tool or prompt."""
+    target = given.get("name") or given.get("uri") or ""
+    return f"{ctx.accountability.user or ''}|{method}|{target}"
+
+
+def _secret(ctx: ToolContext) -> str:
+    return ctx.settings.secret or ""
 
 
 def shape(method: str, version: str, result: dict[str, Any]) -> dict[str, Any]:

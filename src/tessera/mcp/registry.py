@@ -27,6 +27,7 @@ from pydantic import TypeAdapter
 from tessera.errors import FailedValidationError, ForbiddenError, InvalidPayloadError, TesseraError
 from tessera.mcp.arguments import coerce_json_strings, validate
 from tessera.mcp.context import ToolContext
+from tessera.mcp.exchange import ExchangeError, InputRequired
 from tessera.mcp.narrowing import listed
 
 log = logging.getLogger("tessera.mcp")
@@ -62,6 +63,9 @@ class Tool:
     url_path: UrlPath | None = None
     #: The actions the caller's permissions grant (all of them when None); see narrowing.
     granted: Callable[[ToolContext], Collection[str]] | None = None
+    #: Whether a call may talk to the client while it runs (progress, logs, questions),
+    #: so that a client accepting SSE gets its answer as a stream.
+    streams: bool = False
     output_schema: dict[str, Any] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -119,6 +123,10 @@ class Registry:
     def list_tools(self, ctx: ToolContext) -> list[dict[str, Any]]:
         return [wire for tool in self.visible(ctx) if (wire := listed(tool, ctx)) is not None]
 
+    def streams(self, name: str) -> bool:
+        tool = self.tools.get(name)
+        return tool is not None and tool.streams
+
     def call(
         self, ctx: ToolContext, name: str, arguments: Mapping[str, Any] | None
     ) -> dict[str, Any]:
@@ -126,6 +134,8 @@ class Registry:
         try:
             data, url = self.run(ctx, name, arguments)
             return success(data, url)
+        except (InputRequired, ExchangeError):
+            raise
         except TesseraError as exc:
             return failure(exc)
         except Exception:
@@ -153,6 +163,8 @@ class Toolset(Protocol):
     """What the protocol layer serves tools from: the registry, or registry mode over it."""
 
     def list_tools(self, ctx: ToolContext) -> list[dict[str, Any]]: ...
+
+    def streams(self, name: str) -> bool: ...
 
     def call(
         self, ctx: ToolContext, name: str, arguments: Mapping[str, Any] | None

@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -69,9 +70,10 @@ from starlette.routing import Route
 
 from tessera.config import Settings
 from tessera.errors import ForbiddenError, RouteNotFoundError, TesseraError
+from tessera.mcp import conformance, streaming
 from tessera.mcp.context import ToolContext, read_mcp_settings
-from tessera.mcp.protocol import RpcError, dispatch
-from tessera.mcp.registry import Toolset
+from tessera.mcp.exchange import Ask, Emit, Exchange
+from tessera.mcp.protocol import RpcError, Surface, dispatch
 from tessera.mcp.registry_mode import RegistryMode
 from tessera.mcp.tools import REGISTRY
 from tessera.rest.caller import client_of, request_token
@@ -84,6 +86,10 @@ METADATA_PATH = "/.well-known/oauth-protected-resource/mcp"
 _LOOPBACK_NAMES = frozenset({"localhost"})
 #: ``?tool_mode=registry``: the root tools ``search``, ``execute`` and ``schema``.
 REGISTRY_MODE = RegistryMode(REGISTRY)
+#: What the server offers, by whether registry mode is asked for.
+SURFACES = {False: Surface(REGISTRY), True: Surface(REGISTRY_MODE)}
+#: The same with the conformance suite's fixtures added (``MCP_TEST_FIXTURES``, tests only).
+FIXTURE_SURFACES = {mode: conformance.surface(inner) for mode, inner in SURFACES.items()}
 
 
 async def endpoint(request: Request) -> Response:
@@ -99,10 +105,21 @@ async def endpoint(request: Request) -> Response:
         body = await request.body()
         if len(body) > MAX_BODY_BYTES:
             return _rpc_error(None, INVALID_REQUEST, "The request body is too large", 413)
-    return await run_in_threadpool(_serve, request, body)
+    answer = await run_in_threadpool(_serve, request, body)
+    if isinstance(answer, Deferred):
+        return streaming.stream(answer.run, _pending(request), answer.owner)
+    return answer
 
 
-def _serve(request: Request, body: bytes) -> Response:
+@dataclass(frozen=True)
+class Deferred:
+    """A request to answer as an SSE stream: :func:`streaming.stream` runs it."""
+
+    run: streaming.Run
+    owner: str | None
+
+
+def _serve(request: Request, body: bytes) -> Response | Deferred:
     """Everything that touches the database, in one trip off the event loop."""
     state = request.app.state
     mcp = read_mcp_settings(state.db)
@@ -132,25 +149,47 @@ def _serve(request: Request, body: bytes) -> Response:
         return _rpc_error(None, INVALID_REQUEST, "The body must be one JSON-RPC 2.0 message", 400)
     ctx = ToolContext.for_caller(state, who, mcp)
     # As in Directus, any other ``tool_mode`` is the default one.
-    tools = REGISTRY_MODE if request.query_params.get("tool_mode") == "registry" else REGISTRY
+    registry_mode = request.query_params.get("tool_mode") == "registry"
+    surface = _surface(state.settings, registry_mode)
+    sse = _accepts_sse(request.headers.get("accept"))
     version = request.headers.get(MCP_PROTOCOL_VERSION_HEADER)
     if version is not None and version not in HANDSHAKE_PROTOCOL_VERSIONS:
-        return _modern(request, ctx, tools, message)
-    return _legacy(ctx, tools, message, version or DEFAULT_NEGOTIATED_VERSION)
+        return _modern(request, ctx, surface, message, sse)
+    if "id" in message and "method" not in message:
+        # A client's answer to a question one of this caller's calls is waiting on.
+        _pending(request).answer(ctx.accountability.user, message)
+    return _legacy(ctx, surface, message, version or DEFAULT_NEGOTIATED_VERSION, sse)
 
 
-def _legacy(ctx: ToolContext, tools: Toolset, message: dict[str, Any], version: str) -> Response:
+def _surface(settings: Settings, registry_mode: bool) -> Surface:
+    if settings.mcp_test_fixtures:
+        return FIXTURE_SURFACES[registry_mode]
+    return SURFACES[registry_mode]
+
+
+def _pending(request: Request) -> streaming.PendingQuestions:
+    """The app's questions awaiting answers (one set per app, made on first use)."""
+    state = request.app.state
+    pending = getattr(state, "mcp_pending_questions", None)
+    if pending is None:
+        pending = state.mcp_pending_questions = streaming.PendingQuestions()
+    return pending
+
+
+def _legacy(
+    ctx: ToolContext, surface: Surface, message: dict[str, Any], version: str, sse: bool
+) -> Response | Deferred:
     """2025-11-25 and earlier: a request, or a notification or response (202)."""
     if "id" not in message or "method" not in message:
         if "method" in message or "result" in message or "error" in message:
             return Response(status_code=202)
         return _rpc_error(None, INVALID_REQUEST, "The body must be one JSON-RPC 2.0 message", 400)
-    return _answer(ctx, tools, message, version, modern=False)
+    return _answer(ctx, surface, message, version, modern=False, sse=sse)
 
 
 def _modern(
-    request: Request, ctx: ToolContext, tools: Toolset, message: dict[str, Any]
-) -> Response:
+    request: Request, ctx: ToolContext, surface: Surface, message: dict[str, Any], sse: bool
+) -> Response | Deferred:
     """2026-07-28: the envelope and routing headers are checked before anything runs."""
     if "id" not in message:
         if not isinstance(message.get("method"), str):
@@ -168,24 +207,53 @@ def _modern(
     verdict = classify_inbound_request(message, headers=dict(request.headers))
     if isinstance(verdict, InboundLadderRejection):
         return _rejection(request_id, verdict)
-    return _answer(ctx, tools, message, verdict.protocol_version, modern=True)
+    return _answer(ctx, surface, message, verdict.protocol_version, modern=True, sse=sse)
 
 
 def _answer(
-    ctx: ToolContext, tools: Toolset, message: dict[str, Any], version: str, *, modern: bool
-) -> Response:
+    ctx: ToolContext,
+    surface: Surface,
+    message: dict[str, Any],
+    version: str,
+    *,
+    modern: bool,
+    sse: bool,
+) -> Response | Deferred:
     request_id = message["id"]
     method, params = message["method"], message.get("params")
     if not isinstance(method, str) or not _valid_id(request_id):
         return _rpc_error(None, INVALID_REQUEST, "The body must be one JSON-RPC 2.0 request", 400)
     if params is not None and not isinstance(params, dict):
         return _rpc_error(request_id, INVALID_REQUEST, '"params" must be an object', 400)
+    ctx = replace(ctx, exchange=Exchange.for_request(params, modern=modern))
+    if sse and method == "tools/call" and surface.tools.streams(str((params or {}).get("name"))):
+
+        def run(emit: Emit, ask: Ask) -> dict[str, Any]:
+            ctx.exchange.emit, ctx.exchange.ask_client = emit, ask
+            body, _ = _reply(ctx, surface, request_id, method, params, version, modern)
+            return body
+
+        return Deferred(run, ctx.accountability.user)
+    body, status = _reply(ctx, surface, request_id, method, params, version, modern)
+    return _json(body, status)
+
+
+def _reply(
+    ctx: ToolContext,
+    surface: Surface,
+    request_id: Any,
+    method: str,
+    params: dict[str, Any] | None,
+    version: str,
+    modern: bool,
+) -> tuple[dict[str, Any], int]:
+    """The JSON-RPC response to one request, and its HTTP status."""
     try:
-        result = dispatch(tools, ctx, method, params, version)
+        result = dispatch(surface, ctx, method, params, version)
     except RpcError as exc:
         status = ERROR_CODE_HTTP_STATUS.get(exc.code, 200) if modern else 200
-        return _json({"jsonrpc": "2.0", "id": request_id, "error": exc.to_wire()}, status)
-    return _json({"jsonrpc": "2.0", "id": request_id, "result": result}, 200)
+        return {"jsonrpc": "2.0", "id": request_id, "error": exc.to_wire()}, status
+    return {"jsonrpc": "2.0", "id": request_id, "result": result}, 200
 
 
 def _valid_id(value: Any) -> bool:
@@ -206,6 +274,10 @@ def _rpc_error(request_id: Any, code: int, message: str, status: int) -> Respons
 def _json(content: dict[str, Any], status: int) -> Response:
     body = json.dumps(content, separators=(",", ":"), ensure_ascii=False)
     return Response(body, status_code=status, media_type="application/json")
+
+
+def _accepts_sse(accept: str | None) -> bool:
+    return bool(accept) and "text/event-stream" in accept.lower()  # type: ignore[union-attr]
 
 
 def _accepts_json(accept: str | None) -> bool:

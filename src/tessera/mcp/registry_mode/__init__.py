@@ -134,6 +134,9 @@ class RegistryMode:
                 roots.append({**wire, "outputSchema": output_schema(raw)})
         return roots
 
+    def streams(self, name: str) -> bool:
+        return False
+
     def call(
         self, ctx: ToolContext, name: str, arguments: Mapping[str, Any] | None
     ) -> dict[str, Any]:
