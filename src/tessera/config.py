@@ -141,6 +141,8 @@ class Settings(BaseSettings):
     mcp_enabled: bool = True
     #: Each MCP prompt also a tool, for clients without the prompts primitive (Tessera's own).
     mcp_prompts_as_tools: bool = False
+    #: The MCP conformance suite's fixture tools, resources and prompts: for its test only.
+    mcp_test_fixtures: bool = False
     log_level: str = "info"
 
     @field_validator("db_port", "port")
