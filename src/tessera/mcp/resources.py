@@ -19,8 +19,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from mcp_types import INVALID_PARAMS
+from mcp_types import INTERNAL_ERROR, INVALID_PARAMS
 
+from tessera.errors import ForbiddenError, TesseraError
 from tessera.mcp.context import ToolContext
 from tessera.mcp.tools import schema
 
@@ -48,6 +49,8 @@ class Resource:
     description: str
     mime_type: str
     read: Callable[[ToolContext], Contents]
+    #: Whether the caller may read it at all (a resource they cannot read is not listed).
+    visible: Callable[[ToolContext], bool] = lambda ctx: True
 
     def to_wire(self) -> dict[str, Any]:
         return {
@@ -71,6 +74,7 @@ class Template:
     read: Callable[[ToolContext, str, dict[str, str]], Contents]
     #: Values for an argument, from what has been typed: ``(ctx, argument, typed)``.
     complete: Callable[[ToolContext, str, str], list[str]] | None = None
+    visible: Callable[[ToolContext], bool] = lambda ctx: True
     pattern: re.Pattern[str] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -110,18 +114,27 @@ class Resources:
         return {"resources": {"subscribe": True} if self.subscribable and not modern else {}}
 
     def list(self, ctx: ToolContext) -> list[dict[str, Any]]:
-        return [resource.to_wire() for resource in self.resources.values()]
+        return [r.to_wire() for r in self.resources.values() if r.visible(ctx)]
 
     def list_templates(self, ctx: ToolContext) -> list[dict[str, Any]]:
-        return [template.to_wire() for template in self.templates]
+        return [t.to_wire() for t in self.templates if t.visible(ctx)]
 
     def read(self, ctx: ToolContext, uri: str) -> Contents:
-        if uri in self.resources:
-            return self.resources[uri].read(ctx)
-        for template in self.templates:
-            match = template.pattern.fullmatch(uri)
-            if match:
-                return template.read(ctx, uri, match.groupdict())
+        """The contents at ``uri``; what the caller may not read is not found, as in the
+        items API, and any other refusal keeps its Directus code in ``data``."""
+        try:
+            if uri in self.resources:
+                return self.resources[uri].read(ctx)
+            for template in self.templates:
+                match = template.pattern.fullmatch(uri)
+                if match:
+                    return template.read(ctx, uri, match.groupdict())
+        except ForbiddenError:
+            pass
+        except TesseraError as exc:
+            raise ResourceError(
+                INTERNAL_ERROR, exc.message, {"uri": uri, "code": exc.code}
+            ) from None
         raise ResourceError(INVALID_PARAMS, "Resource not found", {"uri": uri})
 
     def check(self, uri: str) -> None:
@@ -134,7 +147,10 @@ class Resources:
             if template.uri_template == uri_template:
                 if template.complete is None:
                     return []
-                return template.complete(ctx, argument, typed)[:MAX_COMPLETIONS]
+                try:
+                    return template.complete(ctx, argument, typed)[:MAX_COMPLETIONS]
+                except ForbiddenError:
+                    return []
         raise ResourceError(INVALID_PARAMS, "Resource template not found", {"uri": uri_template})
 
 
@@ -154,6 +170,19 @@ def _read_collection(ctx: ToolContext, uri: str, parts: dict[str, str]) -> Conte
     return _json(uri, fields)
 
 
+def _can_see(kind: str) -> Callable[[ToolContext], bool]:
+    """Whether the caller may read the schema through ``kind`` (admins always may)."""
+
+    def visible(ctx: ToolContext) -> bool:
+        try:
+            ctx.schema_context().overview(kind)
+        except ForbiddenError:
+            return False
+        return True
+
+    return visible
+
+
 def _complete_collection(ctx: ToolContext, argument: str, typed: str) -> list[str]:
     if argument != "collection":
         return []
@@ -169,6 +198,7 @@ SCHEMA = Resource(
     description="The collections you may see, with their notes (the schema tool without keys).",
     mime_type="application/json",
     read=_read_schema,
+    visible=_can_see("directus_collections"),
 )
 COLLECTION = Template(
     uri_template="tessera://schema/{collection}",
@@ -178,5 +208,6 @@ COLLECTION = Template(
     mime_type="application/json",
     read=_read_collection,
     complete=_complete_collection,
+    visible=_can_see("directus_fields"),
 )
 RESOURCES = Resources([SCHEMA], [COLLECTION])
