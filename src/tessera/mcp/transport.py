@@ -1,4 +1,4 @@
-"""``/mcp``: the Streamable HTTP transport, stateless, one JSON response per request.
+"""``/mcp``: the Streamable HTTP transport, stateless; JSON answers, SSE where a call talks back.
 
 Why our own layer and not the SDK's ASGI app
 --------------------------------------------
@@ -29,10 +29,12 @@ validation, result shaping) and the 2026-07-28 request ladder
 (:func:`mcp.shared.inbound.classify_inbound_request`: ``_meta`` envelope,
 ``MCP-Protocol-Version``/``Mcp-Method``/``Mcp-Name`` header checks, unsupported versions)
 — and owns the HTTP exchange: one thread hop per request for authentication, settings
-and the tool, no per-request tasks or streams. It also answers where the SDK and Directus
-answer wrongly or not at all: a batch or a malformed body is a JSON-RPC error with a 400,
-never a 500; every notification (and a client's response) is 202; GET and DELETE are 405
-with ``Allow: POST`` (no server-to-client stream, no sessions to end).
+and the tool, no per-request tasks or streams. Only a call to a tool that talks to the
+client while it runs (:mod:`.exchange`), from a client that accepts SSE, is answered as a
+stream (:mod:`.streaming`). It also answers where the SDK and Directus answer wrongly or
+not at all: a batch or a malformed body is a JSON-RPC error with a 400, never a 500; every
+notification (and a client's response, handed to the question it answers) is 202; GET and
+DELETE are 405 with ``Allow: POST`` (no standalone server-to-client stream, no sessions).
 
 Order of checks, as in Directus: ``MCP_ENABLED`` (404), then ``Host``/``Origin`` against
 DNS rebinding (421/403: PUBLIC_URL's host and loopback addresses are allowed), the
