@@ -40,6 +40,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         if item.get_closest_marker("postgres_only") and BACKEND != "postgresql":
             # CI runs the whole suite a second time with the variable set (.ci/run).
             item.add_marker(pytest.mark.skip(reason="set TESSERA_TEST_DATABASE_URL to run"))
+        if item.get_closest_marker("database_free") and BACKEND != "sqlite":
+            item.add_marker(pytest.mark.skip(reason="uses no database; ran on the SQLite pass"))
 
 
 def _pg_admin() -> sa.Engine:

@@ -16,8 +16,15 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import quote
 
-from pydantic import ValidationError, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic.fields import FieldInfo
+from pydantic_settings import (
+    BaseSettings,
+    DotEnvSettingsSource,
+    EnvSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
 from sqlalchemy.engine import make_url
 
 log = logging.getLogger("tessera.config")
@@ -45,6 +52,7 @@ EXPECTED: dict[str, str] = {
     "DB_CONNECTION_STRING": "a postgresql:// URL",
     "ADMIN_EMAIL": "an email address",
     "DB_EXCLUDE_TABLES": "a comma-separated list of table names",
+    "STORAGE_LOCATIONS": "a comma-separated list of names made of letters, digits and _",
     "ACCESS_TOKEN_TTL": "a duration such as 15m, 2h or 7d (a bare number is milliseconds)",
     "REFRESH_TOKEN_TTL": "a duration such as 15m, 2h or 7d (a bare number is milliseconds)",
     "LOGIN_STALL_TIME": "a number of milliseconds, 0 or more",
@@ -87,12 +95,50 @@ class ConfigError(Exception):
     """A configuration value is unusable; the message is meant to be printed as is."""
 
 
+class _StorageVariables(PydanticBaseSettingsSource):
+    """Every ``STORAGE_<LOCATION>_<OPTION>`` variable, gathered into ``storage_options``.
+
+    Their names depend on ``STORAGE_LOCATIONS``, so they cannot be fields of their own. The
+    environment wins over the ``.env`` file, as it does for every other variable.
+    """
+
+    def __init__(self, settings_cls: type[BaseSettings], *sources: EnvSettingsSource) -> None:
+        super().__init__(settings_cls)
+        self.sources = sources
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        found: dict[str, str] = {}
+        for source in self.sources:
+            for name, value in source.env_vars.items():
+                name = name.lower()
+                if name.startswith("storage_") and name != "storage_locations" and value:
+                    found.setdefault(name.removeprefix("storage_"), value)
+        return {"storage_options": found} if found else {}
+
+
 class Settings(BaseSettings):
     """Every setting Tessera reads, by its environment variable's name."""
 
     model_config = SettingsConfigDict(
         env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
     )
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        assert isinstance(env_settings, EnvSettingsSource)
+        assert isinstance(dotenv_settings, DotEnvSettingsSource)
+        storage = _StorageVariables(settings_cls, env_settings, dotenv_settings)
+        return init_settings, env_settings, dotenv_settings, storage, file_secret_settings
 
     db_client: Literal["sqlite3", "pg", "postgres", "postgresql"] = "sqlite3"
     db_filename: str = "./data/tessera.db"
@@ -103,6 +149,12 @@ class Settings(BaseSettings):
     db_password: str = ""
     db_connection_string: str | None = None
     db_exclude_tables: str = "spatial_ref_sys,sysdiagrams"
+
+    #: Storage location names; the first is where uploads go (see tessera.storage.locations).
+    storage_locations: str = "local"
+    #: The ``STORAGE_<LOCATION>_<OPTION>`` variables, by ``<location>_<option>`` in lower case;
+    #: gathered by _StorageVariables, not a variable of its own (so excluded).
+    storage_options: dict[str, str] = Field(default={}, exclude=True)
 
     secret: str | None = None
     public_url: str = "/"
@@ -240,6 +292,16 @@ class Settings(BaseSettings):
             raise ValueError("not an email")
         return value
 
+    @field_validator("storage_locations")
+    @classmethod
+    def _locations(cls, value: str) -> str:
+        names = [name.strip() for name in value.split(",")]
+        if not all(re.fullmatch(r"\w+", name, re.ASCII) for name in names):
+            raise ValueError("not a list of names")
+        if len({name.lower() for name in names}) < len(names):
+            raise ValueError("a name is listed twice")
+        return ",".join(names)
+
     @model_validator(mode="after")
     def _normalise(self) -> Settings:
         if self.db_client in ("postgres", "postgresql"):
@@ -278,6 +340,11 @@ class Settings(BaseSettings):
         if self.is_sqlite:
             return Path(self.db_filename + ".secret")
         return Path("data") / f"{make_url(self.database_url).database}.secret"
+
+    @property
+    def storage_location_names(self) -> list[str]:
+        """``STORAGE_LOCATIONS`` as a list, the default location first."""
+        return self.storage_locations.split(",")
 
 
 def load_settings(env_file: str | os.PathLike[str] | None = ".env", **overrides: Any) -> Settings:
