@@ -1,7 +1,11 @@
-"""The MCP Inspector's command line (``mcp-inspector --cli``, pinned) against a real
-``tessera serve``: another client implementation than the Python SDK's, as a person
-checking a server by hand would use it — tools, a tool call that writes and one that reads,
-registry mode, resources and prompts, with the token in a header.
+"""Other MCP clients than the Python SDK's against a real ``tessera serve`` (both pinned in
+``.ci/node-setup``):
+
+- the MCP Inspector's command line (``mcp-inspector --cli``), as a person checking a server
+  by hand uses it — tools, a tool call that writes and one that reads, registry mode,
+  resources and prompts, with the token in a header;
+- ``mcp-remote``, the stdio bridge the README's Claude Desktop configuration runs, started
+  with that configuration's arguments and driven over stdio by the SDK's client.
 """
 
 from __future__ import annotations
@@ -14,13 +18,16 @@ from typing import Any
 
 import httpx
 import pytest
+from mcp.client.stdio import StdioServerParameters
 
 from live_tessera import ADMIN_TOKEN, serve
+from mcp import Client
 from node_packages import require
 
 pytestmark = pytest.mark.sqlite_only  # the server has its own SQLite file; once per CI run
 
 INSPECTOR_VERSION = "2.12.0"
+MCP_REMOTE_VERSION = "0.15.1"
 
 
 @pytest.fixture(scope="module")
@@ -111,3 +118,19 @@ def test_it_reads_resources_and_prompts(inspector, server):
     assert "ai_prompts" in json.loads(schema["contents"][0]["text"])["collections"]
     assert "summarise" in [p["name"] for p in prompts["prompts"]]
     assert prompt["messages"][0]["content"]["text"] == "Summarise ai_prompts in one line."
+
+
+@pytest.mark.anyio
+async def test_claude_desktops_bridge_reaches_the_tools(inspector, server):
+    node, _, home = inspector
+    _, bridge = require("mcp-remote", MCP_REMOTE_VERSION)
+    # The README's claude_desktop_config.json: npx -y mcp-remote <url> --header "…".
+    args = [str(bridge / "dist" / "proxy.js"), server]
+    args += ["--header", f"Authorization: Bearer {ADMIN_TOKEN}"]
+    env = {"PATH": f"{node.parent}:/usr/bin:/bin", "HOME": str(home)}
+    params = StdioServerParameters(command=str(node), args=args, env=env)
+    async with Client(params, mode="legacy", read_timeout_seconds=30) as client:
+        tools = await client.list_tools()
+        schema = await client.call_tool("schema", {})
+    assert "items" in [tool.name for tool in tools.tools]
+    assert "ai_prompts" in schema.structured_content["raw"]["collections"]
