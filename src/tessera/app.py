@@ -13,12 +13,14 @@ from tessera.config import Settings, ensure_secret, load_settings
 from tessera.db.engine import Database
 from tessera.logs import configure_logging
 from tessera.mcp import transport as mcp_transport
-from tessera.rest import activity, auth, items, schema, server
+from tessera.rest import activity, auth, flows, items, schema, server
 from tessera.rest.errors import EXCEPTION_HANDLERS, UnexpectedErrors
 from tessera.rest.system import routes as system_routes
 from tessera.schema.overview import SchemaCache
 from tessera.services.access_cache import AccessCache
 from tessera.services.auth import AuthService
+from tessera.services.flows.runner import FlowRunner
+from tessera.services.flows.service import FlowsService
 
 #: Each REST module's routes; a new area is one more entry.
 ROUTE_GROUPS: list[Sequence[BaseRoute]] = [
@@ -27,6 +29,7 @@ ROUTE_GROUPS: list[Sequence[BaseRoute]] = [
     items.routes,
     schema.routes,
     activity.routes,
+    flows.routes,
     mcp_transport.routes,
     system_routes,
 ]
@@ -39,6 +42,7 @@ def create_app(settings: Settings, db: Database | None = None) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         yield
+        app.state.flows.background.shutdown()
         database.dispose()
 
     app = Starlette(
@@ -52,6 +56,9 @@ def create_app(settings: Settings, db: Database | None = None) -> Starlette:
     app.state.schema = SchemaCache(database, settings.excluded_tables)
     app.state.auth = AuthService(database, settings)
     app.state.access_cache = AccessCache()
+    app.state.flows = FlowsService(
+        FlowRunner(database, app.state.schema, settings, cache=app.state.access_cache)
+    )
     return app
 
 

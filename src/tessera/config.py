@@ -68,6 +68,8 @@ EXPECTED: dict[str, str] = {
     "RATE_LIMITER_LOGIN_DURATION": "a number of seconds, at least 1",
     "RATE_LIMITER_LOGIN_ACCOUNT_POINTS": "a whole number of at least 1",
     "RATE_LIMITER_LOGIN_ACCOUNT_DURATION": "a number of seconds, at least 1",
+    "FLOWS_OPERATION_TIMEOUT": "a duration such as 30s or 2m (a bare number is milliseconds)",
+    "FLOWS_MAX_DEPTH": "a whole number of at least 1",
 }
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w|y)?\s*$")
@@ -196,6 +198,12 @@ class Settings(BaseSettings):
     #: The MCP conformance suite's fixture tools, resources and prompts: for its test only.
     mcp_test_fixtures: bool = False
     log_level: str = "info"
+    #: Environment variables a flow may read as ``$env`` (comma-separated names).
+    flows_env_allow_list: str = ""
+    #: How long one operation of a flow may run before it takes its reject path (Tessera's).
+    flows_operation_timeout: str = "60s"
+    #: How many flows deep the trigger operation may chain runs (Tessera's guard on cycles).
+    flows_max_depth: int = 10
 
     @field_validator("db_port", "port")
     @classmethod
@@ -237,6 +245,20 @@ class Settings(BaseSettings):
     def _duration(cls, value: str) -> str:
         if parse_duration(value) <= dt.timedelta(0):
             raise ValueError("must be longer than nothing")
+        return value
+
+    @field_validator("flows_operation_timeout")
+    @classmethod
+    def _timeout(cls, value: str) -> str:
+        if parse_duration(value) <= dt.timedelta(0):
+            raise ValueError("must be longer than nothing")
+        return value
+
+    @field_validator("flows_max_depth")
+    @classmethod
+    def _depth(cls, value: int) -> int:
+        if value < 1:
+            raise ValueError("must be at least 1")
         return value
 
     @field_validator("session_refresh_grace_period")
@@ -329,6 +351,11 @@ class Settings(BaseSettings):
     def query_limit_cap(self) -> int | None:
         """``QUERY_LIMIT_MAX`` as a number, or None when there is no cap."""
         return None if self.query_limit_max == -1 else self.query_limit_max
+
+    @property
+    def flows_env(self) -> tuple[str, ...]:
+        """The names of ``FLOWS_ENV_ALLOW_LIST``."""
+        return tuple(n.strip() for n in self.flows_env_allow_list.split(",") if n.strip())
 
     @property
     def excluded_tables(self) -> frozenset[str]:

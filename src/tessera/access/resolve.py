@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ipaddress
 import threading
+import uuid
 from dataclasses import replace
 
 import sqlalchemy as sa
@@ -44,6 +45,21 @@ def resolve_accountability(
             sa.select(directus_users.c.role).where(directus_users.c.id == user)
         ).scalar()
     return replace(_resolve(conn, user, role, ip), user_agent=user_agent, origin=origin)
+
+
+def role_accountability(
+    conn: Connection, role: str, *, ip: str | None = None
+) -> Accountability | None:
+    """A role's rights with no user, as Directus builds them for work done "as a role" (a
+    flow operation's ``permissions``); None when there is no such role."""
+    try:
+        role = str(uuid.UUID(role))
+    except ValueError:
+        return None
+    found = conn.execute(sa.select(directus_roles.c.id).where(directus_roles.c.id == role))
+    if found.first() is None:
+        return None
+    return _resolve(conn, None, role, ip)
 
 
 class CallerCache:
@@ -118,12 +134,12 @@ def role_chain(conn: Connection, role: str | None) -> tuple[str, ...]:
 def _policies(conn: Connection, user: str | None, roles: tuple[str, ...]) -> tuple[str, ...]:
     access = directus_access
     public = access.c.role.is_(None) & access.c.user.is_(None)
-    if user is None:
-        where = public
-    elif not roles:
-        where = public | (access.c.user == user)
+    if not roles:
+        where = public if user is None else public | (access.c.user == user)
     else:
-        where = access.c.role.in_(roles) | (access.c.user == user)
+        where = access.c.role.in_(roles)
+        if user is not None:
+            where = where | (access.c.user == user)
     rows = conn.execute(
         sa.select(access.c.policy, access.c.role, access.c.user, access.c.sort).where(where)
     ).all()

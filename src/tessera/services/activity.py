@@ -3,8 +3,9 @@
 A collection's ``accountability`` decides how much is kept, as in Directus: ``all``
 records the activity and a revision (the item after the change, and the delta that
 was written); ``activity`` only the activity; ``None`` nothing. Deletions get an
-activity row and no revision. Every recording happens in the caller's transaction,
-so an undone change leaves no trace either.
+activity row and no revision. A flow's run is recorded the same way by the flow's own
+``accountability``; its revision holds the run's steps and data chain. Every recording
+happens in the caller's transaction, so an undone change leaves no trace either.
 """
 
 from __future__ import annotations
@@ -65,7 +66,7 @@ def record(
             rows,
         ).scalars()
     )
-    if tracking == "all" and action in ("create", "update"):
+    if tracking == "all" and action in ("create", "update", "run"):
         conn.execute(
             sa.insert(directus_revisions),
             [

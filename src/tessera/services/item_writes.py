@@ -45,6 +45,7 @@ from tessera.schema.overview import CollectionInfo, SchemaOverview
 from tessera.services import nested_writes
 from tessera.services.access_cache import ACCESS_COLLECTIONS
 from tessera.services.activity import Revision, Tracking, record
+from tessera.services.flows.rules import FlowRules
 from tessera.services.keys import parse_key
 from tessera.services.payload import Action as WriteAction
 from tessera.services.payload import conceal, prepare_write
@@ -67,6 +68,7 @@ def writing(service: ItemsService) -> Iterator[Writer]:
         writer = Writer(service, conn)
         yield writer
         writer.rules.finish()
+        writer.flows.finish()
 
 
 class Writer:
@@ -85,6 +87,8 @@ class Writer:
         self._variables: Variables | None = None
         #: Directus's rules for users, roles, policies and access (see services/users.py).
         self.rules = SystemRules(conn, self.who)
+        #: What a saved flow must be (see services/flows/rules.py).
+        self.flows = FlowRules(conn)
 
     # --- the pipelines ------------------------------------------------------------------
 
@@ -173,6 +177,7 @@ class Writer:
         self.track(len(keys))
         self.check_items(info, "delete", keys)
         self.rules.deleting(collection, keys)
+        self.flows.deleting(collection, keys)
         table = info.sql_table
         for chunk in _chunks(keys):
             self.execute(table.delete().where(table.c[info.primary or "id"].in_(chunk)))
@@ -386,6 +391,8 @@ class Writer:
         """
         if info.collection in ACCESS_COLLECTIONS:
             bump_counter(self.conn, ACCESS)
+        if action != "delete":
+            self.flows.changed(info.collection, [change.item for change in changes])
         meta = info.meta
         tracking: Tracking = meta.get("accountability") if meta is not None else "all"
         if self.who is None or tracking is None:

@@ -103,59 +103,74 @@ def validate(
     rules: Iterable[Mapping[str, Any] | None],
     *,
     nested: Sequence[str] = (),
+    require_all: bool = False,
 ) -> None:
     """Raise :class:`FailedValidationError` with every failure of ``payload`` under ``rules``.
 
     ``nested`` is the path of relational fields that led to this payload in a nested
     write; failures start their ``path`` with it. ``None`` rules are skipped.
+    ``require_all`` is Directus's option of that name (the flows' condition operation uses
+    it): every key a rule names must be there, and a nested rule needs an object to look in;
+    what is missing fails as ``required``.
     """
     failures = [
         {"field": trail[0], "path": [*nested, *trail[1:]], **failure}
         for rule in rules
-        for trail, failure in _check(rule or {}, payload, ())
+        for trail, failure in _check(rule or {}, payload, (), require_all)
     ]
     if failures:
         raise FailedValidationError(failures)
 
 
-def _check(rule: Mapping[str, Any], payload: Mapping[str, Any], trail: tuple[str, ...]) -> Found:
-    """Failures of a filter level; several keys are ANDed, as Directus's parser makes them."""
+def _check(
+    rule: Mapping[str, Any], payload: Mapping[str, Any], trail: tuple[str, ...], every: bool
+) -> Found:
+    """Failures of a filter level; several keys are ANDed, as Directus's parser makes them.
+    ``every``: each key named is required (``require_all``)."""
     found: Found = []
     for key, value in rule.items():
         if key == "_and":
             for branch in value:
-                found += _check(branch, payload, trail)
+                found += _check(branch, payload, trail, every)
         elif key == "_or":
-            found += _any(value, payload, trail)
+            found += _any(value, payload, trail, every)
         elif not key.startswith("_"):
-            found += _check_field(key, value, payload, trail)
+            found += _check_field(key, value, payload, trail, every)
     return found
 
 
 def _any(
-    branches: Sequence[Mapping[str, Any]], payload: Mapping[str, Any], trail: tuple[str, ...]
+    branches: Sequence[Mapping[str, Any]],
+    payload: Mapping[str, Any],
+    trail: tuple[str, ...],
+    every: bool,
 ) -> Found:
     found: Found = []
     for branch in branches:
-        failed = _check(branch, payload, trail)
+        failed = _check(branch, payload, trail, every)
         if not failed:
             return []
         found += failed
     return found
 
 
-def _check_field(key: str, rule: Any, payload: Mapping[str, Any], trail: tuple[str, ...]) -> Found:
+def _check_field(
+    key: str, rule: Any, payload: Mapping[str, Any], trail: tuple[str, ...], every: bool
+) -> Found:
     here = (*trail, key)
     value = _lookup(payload, key)
     if not isinstance(rule, Mapping):
         rule = {"_eq": rule}
+    nests = any(not op.startswith("_") for op in rule)
+    if every and (value is _ABSENT or (nests and not isinstance(value, Mapping))):
+        return [(here, {"type": "required"})]
     found: Found = []
     for op, operand in rule.items():
         if op in ("_and", "_or"):
-            found += _check({op: [{key: branch} for branch in operand]}, payload, trail)
+            found += _check({op: [{key: branch} for branch in operand]}, payload, trail, every)
         elif not op.startswith("_"):
             if isinstance(value, Mapping):
-                found += _check({op: operand}, value, here)
+                found += _check({op: operand}, value, here, every)
         elif op == "_submitted":
             if value is _ABSENT:
                 found.append((here, {"type": "required"}))

@@ -1,0 +1,1 @@
+"""Flows: automations that run a chain of operations when something triggers them."""
