@@ -215,6 +215,21 @@ async def test_prompts_as_tools(prompts_db, as_tools, connect, mode):
     assert wrong.is_error
 
 
+async def test_in_registry_mode_prompt_tools_sit_behind_search(prompts_db, as_tools, connect):
+    async with connect(query="?tool_mode=registry") as client:
+        roots = [tool.name for tool in (await client.list_tools()).tools]
+        found = await client.call_tool("search", {"query": "summarize article"})
+        run = await client.call_tool(
+            "execute", {"name": "prompt-summarize-article", "input": {"title": "Hi"}}
+        )
+        direct = await client.call_tool("prompt-summarize-article", {"title": "Hi"})
+    assert roots == ["search", "execute", "schema"]
+    assert found.structured_content["data"]["results"][0]["name"] == "prompt-summarize-article"
+    messages = run.structured_content["data"]["messages"]
+    assert messages[1]["content"]["text"] == "Summarize Hi in  words for ."
+    assert direct.is_error  # only the root tools answer directly
+
+
 async def test_prompt_tools_follow_the_callers_permissions(prompts_db, as_tools, connect, mode):
     async with connect("mcp-reader-token", mode=mode) as client:
         names = [tool.name for tool in (await client.list_tools()).tools]

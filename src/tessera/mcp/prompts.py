@@ -17,7 +17,8 @@ collection is set.
 
 With ``MCP_PROMPTS_AS_TOOLS`` on, each prompt is also a read-only tool named
 ``prompt-<name>`` whose arguments are the prompt's, for clients that have tools but no
-prompts (the tool returns the rendered messages).
+prompts (the tool returns the rendered messages); in registry mode they are found with
+``search`` and run with ``execute``, like every other tool.
 """
 
 from __future__ import annotations
@@ -174,30 +175,37 @@ def fill(template: str, arguments: Mapping[str, Any]) -> str:
 # --- prompts as tools -------------------------------------------------------------------
 
 
-def list_tools(ctx: ToolContext) -> list[dict[str, Any]]:
-    """The prompts' tools for ``tools/list``: none when the setting is off or none are readable."""
-    if not _as_tools(ctx):
-        return []
-    try:
-        items = _read(ctx, {"fields": list(_FIELDS)})
-    except PromptError:
-        return []
-    return [tool.to_wire() for tool in _tools(items)]
-
-
-def is_tool(ctx: ToolContext, name: str) -> bool:
-    """Whether a ``tools/call`` of ``name`` is for a prompt's tool."""
-    return name.startswith(TOOL_PREFIX) and _as_tools(ctx)
-
-
-def call_tool(ctx: ToolContext, name: str, arguments: Mapping[str, Any] | None) -> dict[str, Any]:
-    """Run a prompt's tool as the registry runs any tool (an unknown one is INVALID_PAYLOAD)."""
-    query = {"fields": list(_FIELDS), "filter": {"name": {"_eq": name[len(TOOL_PREFIX) :]}}}
+def with_tools(ctx: ToolContext, registry: Registry, only: str | None = None) -> Registry:
+    """``registry`` with the prompts' tools added when ``MCP_PROMPTS_AS_TOOLS`` is on (just
+    the tool ``only`` when given, to answer one call without reading every prompt)."""
+    if not _as_tools(ctx) or (only is not None and not only.startswith(TOOL_PREFIX)):
+        return registry
+    query: dict[str, Any] = {"fields": list(_FIELDS)}
+    if only is not None:
+        query["filter"] = {"name": {"_eq": only[len(TOOL_PREFIX) :]}}
     try:
         items = _read(ctx, query)
     except PromptError:
-        items = []
-    return Registry(_tools(items)).call(ctx, name, arguments)
+        return registry
+    return Registry([*registry.tools.values(), *_tools(items)])
+
+
+class WithPromptTools:
+    """The default mode's toolset: ``registry``, and each prompt as a tool when asked for."""
+
+    def __init__(self, registry: Registry) -> None:
+        self.registry = registry
+
+    def list_tools(self, ctx: ToolContext) -> list[dict[str, Any]]:
+        return with_tools(ctx, self.registry).list_tools(ctx)
+
+    def streams(self, name: str) -> bool:
+        return self.registry.streams(name)
+
+    def call(
+        self, ctx: ToolContext, name: str, arguments: Mapping[str, Any] | None
+    ) -> dict[str, Any]:
+        return with_tools(ctx, self.registry, only=name).call(ctx, name, arguments)
 
 
 def _as_tools(ctx: ToolContext) -> bool:

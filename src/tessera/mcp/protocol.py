@@ -104,13 +104,9 @@ def _result(
     surface: Surface, ctx: ToolContext, method: str, given: Mapping[str, Any]
 ) -> dict[str, Any]:
     if method == "tools/call":
-        name = given["name"]
-        if prompts.is_tool(ctx, name):
-            return prompts.call_tool(ctx, name, given.get("arguments"))
-        return surface.tools.call(ctx, name, given.get("arguments"))
+        return surface.tools.call(ctx, given["name"], given.get("arguments"))
     if method == "tools/list":
-        listed = surface.tools.list_tools(ctx) + prompts.list_tools(ctx)
-        return {"tools": listed, **_uncached()}
+        return {"tools": surface.tools.list_tools(ctx), **_uncached()}
     if method == "initialize":
         requested = given.get("protocolVersion")
         negotiated = (

@@ -75,6 +75,7 @@ from tessera.errors import ForbiddenError, RouteNotFoundError, TesseraError
 from tessera.mcp import conformance, streaming
 from tessera.mcp.context import ToolContext, read_mcp_settings
 from tessera.mcp.exchange import Ask, Emit, Exchange
+from tessera.mcp.prompts import WithPromptTools
 from tessera.mcp.protocol import RpcError, Surface, dispatch
 from tessera.mcp.registry_mode import RegistryMode
 from tessera.mcp.tools import REGISTRY
@@ -89,7 +90,7 @@ _LOOPBACK_NAMES = frozenset({"localhost"})
 #: ``?tool_mode=registry``: the root tools ``search``, ``execute`` and ``schema``.
 REGISTRY_MODE = RegistryMode(REGISTRY)
 #: What the server offers, by whether registry mode is asked for.
-SURFACES = {False: Surface(REGISTRY), True: Surface(REGISTRY_MODE)}
+SURFACES = {False: Surface(WithPromptTools(REGISTRY)), True: Surface(REGISTRY_MODE)}
 #: The same with the conformance suite's fixtures added (``MCP_TEST_FIXTURES``, tests only).
 FIXTURE_SURFACES = {mode: conformance.surface(inner) for mode, inner in SURFACES.items()}
 

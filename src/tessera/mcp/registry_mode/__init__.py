@@ -25,6 +25,7 @@ from typing import Any
 from pydantic import Field, TypeAdapter
 
 from tessera.errors import FailedValidationError, InvalidPayloadError, TesseraError
+from tessera.mcp import prompts
 from tessera.mcp.arguments import STRINGS, Strict, nullable, object_schema, validate
 from tessera.mcp.context import ToolContext
 from tessera.mcp.registry import Registry, UnknownToolError, success
@@ -125,8 +126,13 @@ class RegistryMode:
     def __init__(self, registry: Registry) -> None:
         self.registry = registry
 
+    def _inner(self, ctx: ToolContext, only: str | None = None) -> Registry:
+        """What ``search`` finds and ``execute`` runs: the registry, and the prompts' tools
+        when ``MCP_PROMPTS_AS_TOOLS`` is on (behind search, like every other tool)."""
+        return prompts.with_tools(ctx, self.registry, only)
+
     def list_tools(self, ctx: ToolContext) -> list[dict[str, Any]]:
-        inner = self.registry.list_tools(ctx)
+        inner = self._inner(ctx).list_tools(ctx)
         roots = [SEARCH, _execute_wire(inner)]
         for wire in inner:
             if wire["name"] == DIRECT:
@@ -167,7 +173,7 @@ class RegistryMode:
         try:
             if name in {"search", "execute"}:
                 raise UnknownToolError(f'"{name}" doesn\'t exist in the toolset')
-            data, url = self.registry.run(ctx, name, arguments)
+            data, url = self._inner(ctx, only=name).run(ctx, name, arguments)
         except UnknownToolError as exc:
             reason = exc.extensions["reason"]
             return _error(
@@ -184,7 +190,7 @@ class RegistryMode:
         query = (args.query or "").strip()
         if bool(query) == bool(args.names):
             raise InvalidPayloadError('Validation error: Provide exactly one of "query" or "names"')
-        tools = {wire["name"]: wire for wire in self.registry.list_tools(ctx)}
+        tools = {wire["name"]: wire for wire in self._inner(ctx).list_tools(ctx)}
         tools.pop(DIRECT, None)
         available = sorted(tools)
         found: dict[str, Any]
