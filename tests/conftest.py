@@ -234,7 +234,11 @@ def db(databases: DatabaseFactory) -> Iterator[Database]:
 
 @pytest.fixture
 def settings(databases: DatabaseFactory, tmp_path: Path) -> Settings:
-    """Settings pointing at a fresh, empty database, with no .env file read."""
+    """Settings pointing at a fresh, empty database, with no .env file read.
+
+    The ``local`` storage location is a folder of the test's own, not ./uploads.
+    """
     env = databases.settings_env(databases.empty_url())
     overrides = {key.lower(): value for key, value in env.items()}
-    return load_settings(env_file=None, secret="test-secret", **overrides)
+    storage = {"local_root": str(tmp_path / "uploads")}
+    return load_settings(env_file=None, secret="test-secret", storage_options=storage, **overrides)

@@ -3,7 +3,8 @@ from starlette.applications import Starlette
 
 from asgi_client import serving
 from tessera.app import app_from_env, create_app
-from tessera.config import ConfigError
+from tessera.config import ConfigError, load_settings
+from tessera.storage import LocalDriver, StorageLocations
 
 
 def test_app_holds_settings_and_database(db, settings):
@@ -24,6 +25,36 @@ async def test_shutdown_disposes_the_engine(db, settings):
     async with serving(create_app(settings, db)) as client:
         await client.get("/server/health")
     assert db.engine.pool is not pool
+
+
+@pytest.mark.anyio
+async def test_storage_is_the_configured_locations_released_at_shutdown(db, settings, tmp_path):
+    app = create_app(settings, db)
+    storage = app.state.storage
+    assert isinstance(storage, StorageLocations)
+    assert storage.default_name == "local"
+    assert storage.default.root == tmp_path / "uploads"
+
+    closed = []
+
+    class Tracked(LocalDriver):
+        async def close(self) -> None:
+            closed.append(self.root)
+
+    given = StorageLocations({"a": Tracked(tmp_path / "a"), "b": Tracked(tmp_path / "b")})
+    async with serving(create_app(settings, db, storage=given)) as client:
+        await client.get("/server/health")
+        assert closed == []
+    assert closed == [tmp_path / "a", tmp_path / "b"]
+
+
+def test_a_bad_storage_option_stops_the_app_before_it_serves(db, settings):
+    bad = load_settings(
+        env_file=None,
+        **{**settings.model_dump(), "storage_options": {"local_driver": "ftp"}},
+    )
+    with pytest.raises(ConfigError, match="STORAGE_LOCAL_DRIVER"):
+        create_app(bad, db)
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Sequence
 
@@ -13,7 +14,7 @@ from tessera.config import Settings, ensure_secret, load_settings
 from tessera.db.engine import Database
 from tessera.logs import configure_logging
 from tessera.mcp import transport as mcp_transport
-from tessera.rest import activity, auth, flows, items, schema, server
+from tessera.rest import activity, assets, auth, flows, items, schema, server
 from tessera.rest.errors import EXCEPTION_HANDLERS, UnexpectedErrors
 from tessera.rest.system import routes as system_routes
 from tessera.schema.overview import SchemaCache
@@ -21,6 +22,7 @@ from tessera.services.access_cache import AccessCache
 from tessera.services.auth import AuthService
 from tessera.services.flows.runner import FlowRunner
 from tessera.services.flows.service import FlowsService
+from tessera.storage import StorageLocations, storage_locations
 
 #: Each REST module's routes; a new area is one more entry.
 ROUTE_GROUPS: list[Sequence[BaseRoute]] = [
@@ -29,20 +31,34 @@ ROUTE_GROUPS: list[Sequence[BaseRoute]] = [
     items.routes,
     schema.routes,
     activity.routes,
+    assets.routes,
     flows.routes,
     mcp_transport.routes,
     system_routes,
 ]
 
 
-def create_app(settings: Settings, db: Database | None = None) -> Starlette:
-    """The application serving ``db`` (by default, the database ``settings`` names)."""
+def create_app(
+    settings: Settings, db: Database | None = None, storage: StorageLocations | None = None
+) -> Starlette:
+    """The application serving ``db`` and storing files in ``storage``.
+
+    By default, the database ``settings`` names and the locations of ``STORAGE_LOCATIONS``;
+    a bad storage option stops here, before the server listens. The drivers' connections
+    are released at shutdown.
+    """
     database = db or Database(settings.database_url)
+    locations = storage if storage is not None else storage_locations(settings)
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        ticker = asyncio.create_task(app.state.flows.ticker.run())
         yield
+        ticker.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await ticker
         app.state.flows.background.shutdown()
+        await locations.close()
         database.dispose()
 
     app = Starlette(
@@ -53,6 +69,7 @@ def create_app(settings: Settings, db: Database | None = None) -> Starlette:
     )
     app.state.settings = settings
     app.state.db = database
+    app.state.storage = locations
     app.state.schema = SchemaCache(database, settings.excluded_tables)
     app.state.auth = AuthService(database, settings)
     app.state.access_cache = AccessCache()
