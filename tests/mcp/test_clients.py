@@ -71,7 +71,10 @@ def run(inspector: tuple[Path, Path, Path], url: str, *args: str) -> Any:
 def test_it_lists_the_tools(inspector, server):
     listed = run(inspector, server, "--method", "tools/list")
     names = [tool["name"] for tool in listed["tools"]]
-    assert names == ["system-prompt", "items", "schema", "collections", "fields", "relations"]
+    assert names == [  # no trigger-flow: there is no manual flow
+        *("system-prompt", "items", "flows", "operations", "schema"),
+        *("collections", "fields", "relations"),
+    ]
     assert all(tool["inputSchema"]["type"] == "object" for tool in listed["tools"])
 
 

@@ -58,7 +58,7 @@ async def test_the_root_tools_are_directus_s(connect, mode):
 async def test_another_tool_mode_is_the_default_one(connect):
     async with connect(query="?tool_mode=other") as client:
         names = [tool.name for tool in (await client.list_tools()).tools]
-    assert names == [tool.name for tool in TOOLS]
+    assert names == [tool.name for tool in TOOLS if tool.name != "trigger-flow"]
 
 
 async def test_search_ranks_tools_for_a_query(connect, mode):
@@ -73,7 +73,8 @@ async def test_search_ranks_tools_for_a_query(connect, mode):
     }
     assert by_words["data"]["results"][0]["name"] == "relations"
     assert columns["data"]["results"][0]["name"] == "fields"
-    available = ["collections", "fields", "items", "relations", "system-prompt"]
+    available = ["collections", "fields", "flows", "items", "operations", "relations"]
+    available.append("system-prompt")  # no trigger-flow: there is no manual flow
     assert nothing == {
         "data": {
             "results": [],

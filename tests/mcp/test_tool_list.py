@@ -20,8 +20,11 @@ from tessera.mcp.tools.system_prompt import DEFAULT_PROMPT
 pytestmark = pytest.mark.anyio
 
 REFERENCE = Path(__file__).resolve().parents[1] / "replays" / "directus-12.4-tools.json"
-OURS = ["system-prompt", "items", "schema", "collections", "fields", "relations"]
-ADMIN_ONLY = {"collections", "fields", "relations"}
+OURS = [
+    *("system-prompt", "items", "flows", "trigger-flow", "operations", "schema"),
+    *("collections", "fields", "relations"),
+]
+ADMIN_ONLY = {"flows", "operations", "collections", "fields", "relations"}
 
 
 def without_descriptions(schema: Any) -> Any:
@@ -46,17 +49,21 @@ def test_descriptions_are_short_and_every_schema_is_valid():
         jsonschema.Draft202012Validator.check_schema(tool.input_schema)
         jsonschema.Draft202012Validator.check_schema(tool.output_schema)
     listed = json.dumps([tool.to_wire() for tool in TOOLS])
-    assert len(listed) < 14_000  # Directus lists these six tools in about 56 KB
+    assert len(listed) < 24_000  # Directus 12.4 lists these nine tools in 93,759 bytes
 
 
 def test_hints_say_what_each_tool_does():
     hints = {tool.name: tool.to_wire()["annotations"] for tool in TOOLS}
     assert hints["schema"] == {"title": "Schema", "readOnlyHint": True, "openWorldHint": False}
     assert hints["system-prompt"]["readOnlyHint"] is True
-    for name in ("items", "collections", "fields", "relations"):
+    for name in ("items", "flows", "operations", "collections", "fields", "relations"):
         assert hints[name]["readOnlyHint"] is False
         assert hints[name]["destructiveHint"] is True
         assert hints[name]["idempotentHint"] is False
+        assert hints[name]["openWorldHint"] is False
+    # A flow may call other services (its request operation).
+    assert hints["trigger-flow"]["openWorldHint"] is True
+    assert hints["trigger-flow"]["destructiveHint"] is True
 
 
 async def test_admins_see_every_tool_and_others_the_rest(connect, mode, reader_token):
@@ -65,8 +72,10 @@ async def test_admins_see_every_tool_and_others_the_rest(connect, mode, reader_t
     async with connect(reader_token, mode=mode) as reader:
         seen_by_reader = [tool.name for tool in (await reader.list_tools()).tools]
         refused = await reader.call_tool("collections", {"action": "read"})
-    assert seen_by_admin == OURS
-    assert seen_by_reader == [name for name in OURS if name not in ADMIN_ONLY]
+    # trigger-flow waits for an active manual flow (tests/mcp/test_flow_tools.py).
+    listed = [name for name in OURS if name != "trigger-flow"]
+    assert seen_by_admin == listed
+    assert seen_by_reader == [name for name in listed if name not in ADMIN_ONLY]
     assert refused.is_error
     assert json.loads(refused.content[0].text) == [
         {"error": "You must be an admin to access this tool", "code": "FORBIDDEN"}

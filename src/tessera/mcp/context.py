@@ -15,6 +15,7 @@ from tessera.db.system_tables import directus_settings
 from tessera.mcp.exchange import Exchange
 from tessera.schema.overview import SchemaCache
 from tessera.services.access_cache import AccessCache
+from tessera.services.flows.service import FlowsService
 from tessera.services.items import ItemsService
 from tessera.services.schema_change import SchemaContext
 
@@ -71,6 +72,8 @@ class ToolContext:
     access_cache: AccessCache
     accountability: Accountability
     mcp: McpSettings
+    #: Starts flows (``trigger-flow``); None where the app runs no flows.
+    flows: FlowsService | None = None
     #: The request's line back to the client (see :mod:`tessera.mcp.exchange`).
     exchange: Exchange = field(default_factory=Exchange)
 
@@ -86,6 +89,7 @@ class ToolContext:
             access_cache=state.access_cache,
             accountability=replace(accountability, origin=MCP_ORIGIN),
             mcp=mcp,
+            flows=getattr(state, "flows", None),
         )
 
     @property
@@ -94,7 +98,12 @@ class ToolContext:
 
     def items(self) -> ItemsService:
         return ItemsService(
-            self.db, self.schema, self.settings, self.accountability, cache=self.access_cache
+            self.db,
+            self.schema,
+            self.settings,
+            self.accountability,
+            cache=self.access_cache,
+            events=self.flows.events.emitter() if self.flows else None,
         )
 
     def schema_context(self) -> SchemaContext:

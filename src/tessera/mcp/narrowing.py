@@ -2,7 +2,8 @@
 
 A tool's ``action`` enum keeps the actions the caller's permissions grant somewhere
 (:attr:`~tessera.mcp.registry.Tool.granted`) and, unless the project allows deletes,
-loses ``delete``; a tool left with no action is not listed. This only shapes the list:
+loses ``delete``; a tool left with no action is not listed, nor one that says it has
+nothing for this caller (:attr:`~tessera.mcp.registry.Tool.available`). This only shapes the list:
 a call of a dropped action is still refused by the services, as before.
 """
 
@@ -20,6 +21,8 @@ if TYPE_CHECKING:
 
 def listed(tool: Tool, ctx: ToolContext) -> dict[str, Any] | None:
     """The tool as this caller's ``tools/list`` gives it, or None when it offers nothing."""
+    if tool.available is not None and not tool.available(ctx):
+        return None
     wire = tool.to_wire()
     action = wire["inputSchema"].get("properties", {}).get("action")
     if action is None:

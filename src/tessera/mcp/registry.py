@@ -59,10 +59,14 @@ class Tool:
     read_only: bool = False
     destructive: bool = True
     idempotent: bool = False
+    #: Whether it may reach beyond Tessera's data (a flow may call other services).
+    open_world: bool = False
     admin_only: bool = False
     url_path: UrlPath | None = None
     #: The actions the caller's permissions grant (all of them when None); see narrowing.
     granted: Callable[[ToolContext], Collection[str]] | None = None
+    #: Whether the tool has anything for this caller at all (None: always listed).
+    available: Callable[[ToolContext], bool] | None = None
     #: Whether a call may talk to the client while it runs (progress, logs, questions),
     #: so that a client accepting SSE gets its answer as a stream.
     streams: bool = False
@@ -87,7 +91,7 @@ class Tool:
         if not self.read_only:
             annotations["destructiveHint"] = self.destructive
             annotations["idempotentHint"] = self.idempotent
-        annotations["openWorldHint"] = False
+        annotations["openWorldHint"] = self.open_world
         return {
             "name": self.name,
             "title": self.title,

@@ -3,11 +3,24 @@
 from __future__ import annotations
 
 from tessera.mcp.registry import Registry, Tool
-from tessera.mcp.tools import collections, fields, items, relations, schema, system_prompt
+from tessera.mcp.tools import (
+    collections,
+    fields,
+    flows,
+    items,
+    operations,
+    relations,
+    schema,
+    system_prompt,
+    trigger_flow,
+)
 
 TOOLS: list[Tool] = [
     system_prompt.TOOL,
     items.TOOL,
+    flows.TOOL,
+    trigger_flow.TOOL,
+    operations.TOOL,
     schema.TOOL,
     collections.TOOL,
     fields.TOOL,
