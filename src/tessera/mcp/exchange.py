@@ -30,9 +30,12 @@ from typing import Any
 
 from mcp_types import (
     CLIENT_CAPABILITIES_META_KEY,
+    INVALID_REQUEST,
     LOG_LEVEL_META_KEY,
     MISSING_REQUIRED_CLIENT_CAPABILITY,
 )
+
+from tessera.mcp.rpc_error import RpcError
 
 #: RFC 5424 severities, as MCP's ``LoggingLevel`` orders them.
 LOG_LEVELS = ("debug", "info", "notice", "warning", "error", "critical", "alert", "emergency")
@@ -51,14 +54,8 @@ Emit = Callable[[dict[str, Any]], None]
 Ask = Callable[[str, Mapping[str, Any]], dict[str, Any]]
 
 
-class ExchangeError(Exception):
+class ExchangeError(RpcError):
     """A question that cannot be put to this client, or that it answered with an error."""
-
-    def __init__(self, message: str, code: int, data: Any = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.code = code
-        self.data = data
 
 
 class MissingCapability(ExchangeError):
@@ -66,8 +63,8 @@ class MissingCapability(ExchangeError):
 
     def __init__(self, capability: str) -> None:
         super().__init__(
-            f"The client did not declare the {capability} capability this request needs",
             MISSING_REQUIRED_CLIENT_CAPABILITY,
+            f"The client did not declare the {capability} capability this request needs",
             {"requiredCapabilities": {capability: {}}},
         )
 
@@ -158,8 +155,8 @@ class Exchange:
             raise InputRequired(asked, state)
         if self.ask_client is None:
             raise ExchangeError(
+                INVALID_REQUEST,
                 "This request cannot ask the client anything: it must accept "
                 "text/event-stream responses",
-                -32600,
             )
         return {key: self.ask_client(method, params) for key, (method, params) in questions.items()}

@@ -36,6 +36,7 @@ from tessera.errors import TesseraError
 from tessera.mcp.arguments import object_schema
 from tessera.mcp.context import ToolContext
 from tessera.mcp.registry import Registry, Tool
+from tessera.mcp.rpc_error import RpcError
 
 #: The JSON-RPC code Directus answers when no prompts collection is set.
 NO_COLLECTION = 1001
@@ -70,16 +71,6 @@ _RENDERED_SCHEMA: dict[str, Any] = {
     },
     "required": ["messages"],
 }
-
-
-class PromptError(Exception):
-    """A prompts request that fails as a JSON-RPC error, with Directus's code and message."""
-
-    def __init__(self, code: int, message: str, data: Any = None) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.data = data
 
 
 @dataclass(frozen=True)
@@ -123,7 +114,7 @@ def get_prompt(
         if prompt.name == name:
             return prompt.render(ctx, arguments or {})
     if fixed and not ctx.mcp.prompts_collection:
-        raise PromptError(INVALID_PARAMS, f'Invalid prompt "{name}"')
+        raise RpcError(INVALID_PARAMS, f'Invalid prompt "{name}"')
     query = {
         "fields": ["description", "system_prompt", "messages"],
         "filter": {"name": {"_eq": name}},
@@ -131,7 +122,7 @@ def get_prompt(
     }
     found = _read(ctx, query)
     if not found:
-        raise PromptError(INVALID_PARAMS, f'Invalid prompt "{name}"')
+        raise RpcError(INVALID_PARAMS, f'Invalid prompt "{name}"')
     return render(found[0], arguments or {})
 
 
@@ -185,7 +176,7 @@ def with_tools(ctx: ToolContext, registry: Registry, only: str | None = None) ->
         query["filter"] = {"name": {"_eq": only[len(TOOL_PREFIX) :]}}
     try:
         items = _read(ctx, query)
-    except PromptError:
+    except RpcError:
         return registry
     return Registry([*registry.tools.values(), *_tools(items)])
 
@@ -250,14 +241,14 @@ def _read(ctx: ToolContext, query: dict[str, Any]) -> list[dict[str, Any]]:
     as the Studio's drag and drop sets it); every failure is a JSON-RPC error."""
     collection = ctx.mcp.prompts_collection
     if collection is None:
-        raise PromptError(NO_COLLECTION, "A prompts collection must be set in settings")
+        raise RpcError(NO_COLLECTION, "A prompts collection must be set in settings")
     info = ctx.schema.get().collections.get(collection)
     sort_field = ((info.meta if info else None) or {}).get("sort_field")
     order = {"sort": [sort_field]} if sort_field else {}
     try:
         return ctx.items().read_by_query(collection, {"limit": -1, **order, **query}).data
     except TesseraError as exc:
-        raise PromptError(INTERNAL_ERROR, exc.message, {"code": exc.code}) from None
+        raise RpcError(INTERNAL_ERROR, exc.message, {"code": exc.code}) from None
 
 
 def _texts(item: Mapping[str, Any]) -> list[str]:

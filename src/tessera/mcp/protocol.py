@@ -30,9 +30,10 @@ from pydantic import ValidationError
 from tessera import __version__
 from tessera.mcp import prompts, request_state
 from tessera.mcp.context import ToolContext
-from tessera.mcp.exchange import ExchangeError, InputRequired
+from tessera.mcp.exchange import InputRequired
 from tessera.mcp.registry import Toolset
-from tessera.mcp.resources import RESOURCES, ResourceError, Resources
+from tessera.mcp.resources import RESOURCES, Resources
+from tessera.mcp.rpc_error import RpcError
 
 SERVER_INFO = {"name": "tessera", "title": "Tessera", "version": __version__}
 #: Capabilities every server has; resources and prompts depend on the surface and settings.
@@ -54,21 +55,6 @@ class Surface:
         if self.prompts or ctx.mcp.prompts_collection:
             offered["prompts"] = {}
         return offered
-
-
-@dataclass
-class RpcError(Exception):
-    """A JSON-RPC error answer (not a tool failure: those are results)."""
-
-    code: int
-    message: str
-    data: Any = None
-
-    def to_wire(self) -> dict[str, Any]:
-        error: dict[str, Any] = {"code": self.code, "message": self.message}
-        if self.data is not None:
-            error["data"] = self.data
-        return error
 
 
 def dispatch(
@@ -95,8 +81,6 @@ def dispatch(
         if needed.state is not None:
             binding = _binding(ctx, method, given)
             result["requestState"] = request_state.sign(_secret(ctx), binding, needed.state)
-    except (ExchangeError, ResourceError, prompts.PromptError, request_state.StateError) as exc:
-        raise RpcError(exc.code, exc.message, getattr(exc, "data", None)) from None
     return shape(method, version, result)
 
 

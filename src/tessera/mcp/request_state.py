@@ -19,18 +19,17 @@ from typing import Any
 
 from mcp_types import INVALID_PARAMS
 
+from tessera.mcp.rpc_error import RpcError
+
 #: How long a client has to answer before the request must start over.
 LIFETIME_SECONDS = 3600
 
 
-class StateError(Exception):
+class StateError(RpcError):
     """A ``requestState`` that is not one this server issued for this request (-32602)."""
 
-    code = INVALID_PARAMS
-
     def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+        super().__init__(INVALID_PARAMS, message)
 
 
 def sign(secret: str, binding: str, payload: Any, *, now: float | None = None) -> str:

@@ -23,20 +23,13 @@ from mcp_types import INTERNAL_ERROR, INVALID_PARAMS
 
 from tessera.errors import ForbiddenError, TesseraError
 from tessera.mcp.context import ToolContext
+from tessera.mcp.rpc_error import RpcError
 from tessera.mcp.tools import schema
 
 #: A resource's contents: ``[{"uri", "mimeType", "text" | "blob"}]``.
 Contents = list[dict[str, Any]]
 #: How many values ``completion/complete`` returns at most (the spec's cap).
 MAX_COMPLETIONS = 100
-
-
-class ResourceError(Exception):
-    """A resource request answered with a JSON-RPC error."""
-
-    def __init__(self, code: int, message: str, data: Any = None) -> None:
-        super().__init__(message)
-        self.code, self.message, self.data = code, message, data
 
 
 @dataclass(frozen=True)
@@ -132,15 +125,13 @@ class Resources:
         except ForbiddenError:
             pass
         except TesseraError as exc:
-            raise ResourceError(
-                INTERNAL_ERROR, exc.message, {"uri": uri, "code": exc.code}
-            ) from None
-        raise ResourceError(INVALID_PARAMS, "Resource not found", {"uri": uri})
+            raise RpcError(INTERNAL_ERROR, exc.message, {"uri": uri, "code": exc.code}) from None
+        raise RpcError(INVALID_PARAMS, "Resource not found", {"uri": uri})
 
     def check(self, uri: str) -> None:
         """Refuse a subscription to a URI that names no resource."""
         if uri not in self.resources and not any(t.pattern.fullmatch(uri) for t in self.templates):
-            raise ResourceError(INVALID_PARAMS, "Resource not found", {"uri": uri})
+            raise RpcError(INVALID_PARAMS, "Resource not found", {"uri": uri})
 
     def complete(self, ctx: ToolContext, uri_template: str, argument: str, typed: str) -> list[str]:
         for template in self.templates:
@@ -151,7 +142,7 @@ class Resources:
                     return template.complete(ctx, argument, typed)[:MAX_COMPLETIONS]
                 except ForbiddenError:
                     return []
-        raise ResourceError(INVALID_PARAMS, "Resource template not found", {"uri": uri_template})
+        raise RpcError(INVALID_PARAMS, "Resource template not found", {"uri": uri_template})
 
 
 def _json(uri: str, data: Any) -> Contents:
@@ -166,7 +157,7 @@ def _read_schema(ctx: ToolContext) -> Contents:
 def _read_collection(ctx: ToolContext, uri: str, parts: dict[str, str]) -> Contents:
     fields = schema.run(ctx, schema.SchemaArgs(keys=[parts["collection"]]))
     if not fields:
-        raise ResourceError(INVALID_PARAMS, "Resource not found", {"uri": uri})
+        raise RpcError(INVALID_PARAMS, "Resource not found", {"uri": uri})
     return _json(uri, fields)
 
 

@@ -79,15 +79,15 @@ class PendingQuestions:
                 answer = future.result(timeout)
             except FutureTimeout:
                 raise ExchangeError(
-                    f"The client did not answer {method} within {timeout:g} seconds",
                     REQUEST_TIMEOUT,
+                    f"The client did not answer {method} within {timeout:g} seconds",
                 ) from None
             finally:
                 self.close(question_id)
             if "error" in answer:
                 error = answer["error"] if isinstance(answer["error"], dict) else {}
                 message = error.get("message") or "The client refused"
-                raise ExchangeError(f"{method}: {message}", int(error.get("code", -32603)))
+                raise ExchangeError(int(error.get("code", -32603)), f"{method}: {message}")
             result = answer.get("result")
             return result if isinstance(result, dict) else {}
 
