@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Sequence
 
@@ -14,7 +13,7 @@ from tessera.config import Settings, ensure_secret, load_settings
 from tessera.db.engine import Database
 from tessera.logs import configure_logging
 from tessera.mcp import transport as mcp_transport
-from tessera.rest import activity, assets, auth, flows, items, schema, server
+from tessera.rest import activity, auth, flows, items, schema, server
 from tessera.rest.errors import EXCEPTION_HANDLERS, UnexpectedErrors
 from tessera.rest.system import routes as system_routes
 from tessera.schema.overview import SchemaCache
@@ -31,7 +30,6 @@ ROUTE_GROUPS: list[Sequence[BaseRoute]] = [
     items.routes,
     schema.routes,
     activity.routes,
-    assets.routes,
     flows.routes,
     mcp_transport.routes,
     system_routes,
@@ -52,11 +50,7 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
-        ticker = asyncio.create_task(app.state.flows.ticker.run())
         yield
-        ticker.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await ticker
         app.state.flows.background.shutdown()
         await locations.close()
         database.dispose()

@@ -98,12 +98,7 @@ class ToolContext:
 
     def items(self) -> ItemsService:
         return ItemsService(
-            self.db,
-            self.schema,
-            self.settings,
-            self.accountability,
-            cache=self.access_cache,
-            events=self.flows.events.emitter() if self.flows else None,
+            self.db, self.schema, self.settings, self.accountability, cache=self.access_cache
         )
 
     def schema_context(self) -> SchemaContext:
