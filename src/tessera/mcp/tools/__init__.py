@@ -7,6 +7,7 @@ from tessera.mcp.tools import (
     collections,
     fields,
     flows,
+    folders,
     items,
     operations,
     relations,
@@ -18,6 +19,7 @@ from tessera.mcp.tools import (
 TOOLS: list[Tool] = [
     system_prompt.TOOL,
     items.TOOL,
+    folders.TOOL,
     flows.TOOL,
     trigger_flow.TOOL,
     operations.TOOL,
