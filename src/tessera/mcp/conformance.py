@@ -68,7 +68,7 @@ def _sample(text: str, max_tokens: int) -> tuple[str, Any]:
     return "sampling/createMessage", {"messages": messages, "maxTokens": max_tokens}
 
 
-ROOTS = ("roots/list", {})
+ROOTS: tuple[str, dict[str, Any]] = ("roots/list", {})
 
 
 def _answer(response: Any, key: str, fallback: str = "") -> str:

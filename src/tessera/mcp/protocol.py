@@ -112,9 +112,9 @@ def _result(
     if method == "prompts/get":
         return prompts.get_prompt(ctx, given["name"], given.get("arguments"), surface.prompts)
     if method == "resources/list":
-        return {"resources": surface.resources.list(ctx), **_uncached()}
+        return {"resources": surface.resources.listed(ctx), **_uncached()}
     if method == "resources/templates/list":
-        return {"resourceTemplates": surface.resources.list_templates(ctx), **_uncached()}
+        return {"resourceTemplates": surface.resources.listed_templates(ctx), **_uncached()}
     if method == "resources/read":
         return {"contents": surface.resources.read(ctx, given["uri"]), **_uncached()}
     if method in ("resources/subscribe", "resources/unsubscribe"):

@@ -106,10 +106,10 @@ class Resources:
         to ``subscriptions/listen``, which a stateless server without streams lacks."""
         return {"resources": {"subscribe": True} if self.subscribable and not modern else {}}
 
-    def list(self, ctx: ToolContext) -> list[dict[str, Any]]:
+    def listed(self, ctx: ToolContext) -> list[dict[str, Any]]:
         return [r.to_wire() for r in self.resources.values() if r.visible(ctx)]
 
-    def list_templates(self, ctx: ToolContext) -> list[dict[str, Any]]:
+    def listed_templates(self, ctx: ToolContext) -> list[dict[str, Any]]:
         return [t.to_wire() for t in self.templates if t.visible(ctx)]
 
     def read(self, ctx: ToolContext, uri: str) -> Contents:
