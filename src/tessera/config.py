@@ -8,6 +8,7 @@ line naming the variable and what it expected.
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 import logging
 import os
 import re
@@ -53,6 +54,11 @@ EXPECTED: dict[str, str] = {
     "ADMIN_EMAIL": "an email address",
     "DB_EXCLUDE_TABLES": "a comma-separated list of table names",
     "STORAGE_LOCATIONS": "a comma-separated list of names made of letters, digits and _",
+    "FILES_MAX_UPLOAD_SIZE": "a size such as 10mb or 1gb (a bare number is bytes)",
+    "IMPORT_IP_DENY_LIST": "a comma-separated list of IP addresses, CIDR blocks or a-b ranges",
+    "IMPORT_IP_DENY_INTERNAL": "true or false",
+    "IMPORT_TIMEOUT": "a duration such as 30s or 2m (a bare number is milliseconds)",
+    "IMPORT_MAX_REDIRECTS": "a whole number, 0 or more",
     "ACCESS_TOKEN_TTL": "a duration such as 15m, 2h or 7d (a bare number is milliseconds)",
     "REFRESH_TOKEN_TTL": "a duration such as 15m, 2h or 7d (a bare number is milliseconds)",
     "LOGIN_STALL_TIME": "a number of milliseconds, 0 or more",
@@ -91,6 +97,19 @@ def parse_duration(value: str | int) -> dt.timedelta:
         raise ValueError(f"{value!r} is not a duration")
     amount, unit = float(found.group(1)), found.group(2) or "ms"
     return dt.timedelta(milliseconds=amount * _UNIT_MS[unit])
+
+
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(b|kb|mb|gb|tb|pb)?\s*$", re.IGNORECASE)
+
+
+def parse_size(value: str | int) -> int:
+    """A size written as Directus writes them (``10mb``, ``1.5gb``; units of 1024; a bare
+    number is bytes)."""
+    found = _SIZE.match(str(value))
+    if found is None:
+        raise ValueError(f"{value!r} is not a size")
+    power = ["b", "kb", "mb", "gb", "tb", "pb"].index((found.group(2) or "b").lower())
+    return int(float(found.group(1)) * 1024**power)
 
 
 class ConfigError(Exception):
@@ -157,6 +176,22 @@ class Settings(BaseSettings):
     #: The ``STORAGE_<LOCATION>_<OPTION>`` variables, by ``<location>_<option>`` in lower case;
     #: gathered by _StorageVariables, not a variable of its own (so excluded).
     storage_options: dict[str, str] = Field(default={}, exclude=True)
+    #: The largest file an upload or import may store (``10mb``; a bare number is bytes).
+    files_max_upload_size: str | None = None
+    #: MIME types uploads may have, as patterns (``image/*,application/pdf``).
+    files_mime_type_allow_list: str = "*/*"
+    #: Image metadata kept in ``directus_files.metadata`` (``section.Tag`` names, or ``*``).
+    file_metadata_allow_list: str = (
+        "ifd0.Make,ifd0.Model,exif.FNumber,exif.ExposureTime,exif.FocalLength,exif.ISOSpeedRatings"
+    )
+    #: Addresses imports may not fetch from (see tessera.services.outbound).
+    import_ip_deny_list: str = "0.0.0.0,169.254.169.254"
+    #: Also refuse every address that is not globally reachable (Tessera's).
+    import_ip_deny_internal: bool = True
+    #: How long an import may take, download included (Tessera's).
+    import_timeout: str = "30s"
+    #: Redirects an import follows, each one checked again (Tessera's).
+    import_max_redirects: int = 5
 
     secret: str | None = None
     public_url: str = "/"
@@ -324,6 +359,39 @@ class Settings(BaseSettings):
             raise ValueError("a name is listed twice")
         return ",".join(names)
 
+    @field_validator("files_max_upload_size")
+    @classmethod
+    def _upload_size(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        parse_size(value)
+        return value.strip()
+
+    @field_validator("import_ip_deny_list")
+    @classmethod
+    def _deny_list(cls, value: str) -> str:
+        for entry in filter(None, (part.strip() for part in value.split(","))):
+            for part in entry.split("-", 1):
+                try:
+                    ipaddress.ip_network(part.strip(), strict=False)
+                except ValueError:
+                    raise ValueError(f"{entry!r} is not an address, block or range") from None
+        return value
+
+    @field_validator("import_timeout")
+    @classmethod
+    def _import_timeout(cls, value: str) -> str:
+        if parse_duration(value) <= dt.timedelta(0):
+            raise ValueError("must be longer than nothing")
+        return value
+
+    @field_validator("import_max_redirects")
+    @classmethod
+    def _redirects(cls, value: int) -> int:
+        if value < 0:
+            raise ValueError("must not be negative")
+        return value
+
     @model_validator(mode="after")
     def _normalise(self) -> Settings:
         if self.db_client in ("postgres", "postgresql"):
@@ -367,6 +435,12 @@ class Settings(BaseSettings):
         if self.is_sqlite:
             return Path(self.db_filename + ".secret")
         return Path("data") / f"{make_url(self.database_url).database}.secret"
+
+    @property
+    def files_max_upload_bytes(self) -> int | None:
+        """``FILES_MAX_UPLOAD_SIZE`` in bytes; None when uploads have no cap."""
+        size = self.files_max_upload_size
+        return None if size is None else parse_size(size)
 
     @property
     def storage_location_names(self) -> list[str]:

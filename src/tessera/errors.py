@@ -94,6 +94,23 @@ class ServiceUnavailableError(TesseraError):
     status = 503
 
 
+class ExternalServiceError(ServiceUnavailableError):
+    """Another service failed us: ``Service "<service>" is unavailable. <reason>.``"""
+
+    def __init__(self, service: str, reason: str, **ext: Any) -> None:
+        super().__init__(
+            f'Service "{service}" is unavailable. {reason}.', service=service, reason=reason, **ext
+        )
+
+
+class ContentTooLargeError(TesseraError):
+    code = "CONTENT_TOO_LARGE"
+    status = 413
+
+    def __init__(self, message: str = "Uploaded content is too large.", **ext: Any) -> None:
+        super().__init__(message, **ext)
+
+
 class InvalidCredentialsError(TesseraError):
     code = "INVALID_CREDENTIALS"
     status = 401
