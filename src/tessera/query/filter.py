@@ -9,6 +9,7 @@ deeply nested, reaches Python's recursion limit.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from typing import Any, Literal, cast, get_args
 
@@ -40,20 +41,7 @@ _NULL_TEXTS = frozenset({"null", "NULL"})
 _ORDERING = frozenset({"_lt", "_lte", "_gt", "_gte"})
 #: Operators that match text against text: the compiler gives them one meaning on both databases.
 TEXT_MATCH: frozenset[str] = frozenset(
-    {
-        "_contains",
-        "_ncontains",
-        "_icontains",
-        "_nicontains",
-        "_starts_with",
-        "_nstarts_with",
-        "_istarts_with",
-        "_nistarts_with",
-        "_ends_with",
-        "_nends_with",
-        "_iends_with",
-        "_niends_with",
-    }
+    op for op in OPERATORS if re.fullmatch(r"_n?i?(contains|starts_with|ends_with)", op)
 )
 _TEXT = TEXT_MATCH | {"_ieq", "_nieq"}
 _LIST = frozenset({"_in", "_nin"})
