@@ -32,10 +32,12 @@ def recorded(db):
         return sorted(tuple(row) for row in rows)
 
 
-def test_a_fresh_database_gets_every_system_table_and_records_t0001(fresh):
-    assert pending(fresh) == ["T0001"]
+def test_a_fresh_database_gets_every_system_table_and_records_every_migration(fresh):
+    versions = [migration.version for migration in discover()]
+    assert versions[0] == "T0001"
+    assert pending(fresh) == versions
 
-    assert migrate(fresh) == ["T0001"]
+    assert migrate(fresh) == versions
 
     with fresh.read() as conn:
         tables = set(sa.inspect(conn).get_table_names())

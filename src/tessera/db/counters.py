@@ -1,9 +1,10 @@
 """Change counters in ``tessera_schema_version``, how processes learn their caches are stale.
 
 Row :data:`SCHEMA` counts schema changes; row :data:`ACCESS` counts changes to users'
-roles, roles, policies, access and permissions. A writer bumps the counter in the same
-transaction as its change; a reader compares the stored value with the one its cache
-was built at — one primary-key lookup per request.
+roles, roles, policies, access and permissions; row :data:`FLOWS` counts changes to flows
+and operations. A writer bumps the counter in the same transaction as its change; a
+reader compares the stored value with the one its cache was built at — one primary-key
+lookup per request.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from tessera.db.system_tables import tessera_schema_version
 
 SCHEMA = 1
 ACCESS = 2
+FLOWS = 3
 
 
 #: Where a transaction keeps the counters it has read, in ``Connection.info``.

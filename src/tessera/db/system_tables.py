@@ -387,5 +387,18 @@ tessera_schema_version = sa.Table(
     sa.Column("version", sa.BigInteger(), nullable=False),
 )
 
+#: Schedule ticks claimed: the instance whose insert of (flow, tick) succeeds runs that tick.
+tessera_flow_ticks = sa.Table(
+    "tessera_flow_ticks",
+    metadata,
+    sa.Column(
+        "flow",
+        UUID,
+        sa.ForeignKey("directus_flows.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("tick", DATETIME, primary_key=True),
+)
+
 #: Tables that are never user collections, whatever their name.
 SYSTEM_TABLE_NAMES = frozenset(metadata.tables)

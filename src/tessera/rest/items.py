@@ -41,7 +41,12 @@ def items_service(request: Request) -> ItemsService:
     """The items service for this request's caller."""
     state = request.app.state
     return ItemsService(
-        state.db, state.schema, state.settings, caller(request), cache=state.access_cache
+        state.db,
+        state.schema,
+        state.settings,
+        caller(request),
+        cache=state.access_cache,
+        events=state.flows.events.emitter(),
     )
 
 

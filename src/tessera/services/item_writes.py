@@ -17,6 +17,10 @@ Directus's pipeline, level by level (nested levels run the same pipeline, see
 
 Internal calls (accountability None) skip permissions, validation and tracking, as in
 Directus. Anything that fails rolls the whole call back, nested writes included.
+
+Each item written fires Directus's events when the service has an emitter: the filter
+hooks first thing (their payload replaces the item's), the action hooks once the call
+committed (see :mod:`tessera.services.flows.events`).
 """
 
 from __future__ import annotations
@@ -24,14 +28,15 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
-from collections.abc import Iterator, Mapping, Sequence
+import logging
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
 import sqlalchemy as sa
 from sqlalchemy import Connection
 
 from tessera.access.permissions import Action, PermissionSet
-from tessera.db.counters import ACCESS, bump_counter
+from tessera.db.counters import ACCESS, FLOWS, bump_counter
 from tessera.db.errors import translate_db_error
 from tessera.db.system_tables import directus_revisions
 from tessera.errors import ForbiddenError, InvalidPayloadError, RouteNotFoundError
@@ -45,7 +50,9 @@ from tessera.schema.overview import CollectionInfo, SchemaOverview
 from tessera.services import nested_writes
 from tessera.services.access_cache import ACCESS_COLLECTIONS
 from tessera.services.activity import Revision, Tracking, record
-from tessera.services.flows.rules import FlowRules
+from tessera.services.flows import pending as flows_pending
+from tessera.services.flows.rules import FLOWS as FLOWS_TABLE
+from tessera.services.flows.rules import OPERATIONS_TABLE, FlowRules
 from tessera.services.keys import parse_key
 from tessera.services.payload import Action as WriteAction
 from tessera.services.payload import conceal, prepare_write
@@ -55,6 +62,8 @@ from tessera.services.validation import field_rules, validate
 if TYPE_CHECKING:
     from tessera.services.items import ItemsService
 
+log = logging.getLogger("tessera.flows")
+
 #: Keys per ``IN (...)`` of an UPDATE or DELETE.
 CHUNK = 1000
 #: Field types whose values may be objects or lists.
@@ -63,12 +72,36 @@ _STRUCTURED = frozenset({"json", "csv"})
 
 @contextlib.contextmanager
 def writing(service: ItemsService) -> Iterator[Writer]:
-    """A :class:`Writer` for one call of ``service``, in one write transaction."""
-    with service.db.write() as conn:
-        writer = Writer(service, conn)
+    """A :class:`Writer` for one call of ``service``, in one write transaction (or in the
+    one the service joins). Once it ended, the logs of flows that ran inside it are
+    written, and once it committed, the action hooks fire."""
+    if service.transaction is not None:
+        writer = Writer(service, service.transaction)
         yield writer
-        writer.rules.finish()
-        writer.flows.finish()
+        writer.finish()
+        return
+    pending = flows_pending.Pending()
+    try:
+        with service.db.write() as conn:
+            conn.info[flows_pending.KEY] = pending
+            try:
+                writer = Writer(service, conn)
+                yield writer
+                writer.finish()
+            finally:
+                conn.info.pop(flows_pending.KEY, None)
+    finally:
+        _settle(pending.logs)
+    _settle(pending.actions)
+
+
+def _settle(callbacks: list[Callable[[], None]]) -> None:
+    """Run what a transaction left for after it; a failure is logged, never the caller's."""
+    for callback in callbacks:
+        try:
+            callback()
+        except Exception:
+            log.exception("Flows could not be started or logged after a write")
 
 
 class Writer:
@@ -89,6 +122,13 @@ class Writer:
         self.rules = SystemRules(conn, self.who)
         #: What a saved flow must be (see services/flows/rules.py).
         self.flows = FlowRules(conn)
+        self.events = service.events
+        self.pending = flows_pending.pending_of(conn)
+
+    def finish(self) -> None:
+        """The checks that judge the call as a whole, before it commits."""
+        self.rules.finish()
+        self.flows.finish()
 
     # --- the pipelines ------------------------------------------------------------------
 
@@ -108,9 +148,12 @@ class Writer:
         """Create one item (and what it nests); its primary key."""
         info = self.info(collection)
         payload = _object(data, collection)
+        payload = self.filtered(collection, "create", payload, {"collection": collection})
+        payload = _object(payload, collection)
         self.track(1)
         payload = self.checked(info, payload, "create", nested)
         self.rules.creating(collection, payload)
+        written, mark = dict(payload), self._mark()
         with self._nesting() as children:
             payload = nested_writes.many_to_one(self, info, payload, nested)
             row = prepare_write(info, self.columns(info, payload), "create", self.who, self.now)
@@ -119,6 +162,12 @@ class Writer:
         revised = self.revised(info, row, relational=False)
         revisions = self.changed(info, "create", [Revision(key, revised, revised)])
         self._adopt(revisions, children)
+        self.announce(
+            collection,
+            "create",
+            lambda: {"payload": written, "key": key, "collection": collection},
+            mark,
+        )
         return key
 
     def create_many(self, collection: str, data: Any) -> list[Any]:
@@ -144,11 +193,14 @@ class Writer:
         keys = self.keys(info, keys)
         if not keys:
             return []
+        meta = {"keys": keys, "collection": collection}
+        payload = _object(self.filtered(collection, "update", payload, meta), collection)
         self.track(len(keys))
         self.check_items(info, "update", keys, list(payload))
         payload = self.checked(info, payload, "update", nested)
         self.rules.updating(collection, keys, payload)
         primary = info.primary or "id"
+        written, mark = dict(payload), self._mark()
         with self._nesting() as children:
             payload = nested_writes.many_to_one(self, info, payload, nested)
             row = self.columns(info, payload)
@@ -166,6 +218,12 @@ class Writer:
         changes = [Revision(key, snapshots.get(key), delta) for key in keys]
         revisions = self.changed(info, "update", changes, keep_revisions=bool(delta))
         self._adopt(revisions, children)
+        self.announce(
+            collection,
+            "update",
+            lambda: {"payload": written, "keys": keys, "collection": collection},
+            mark,
+        )
         return keys
 
     def delete(self, collection: str, keys: Sequence[Any]) -> list[Any]:
@@ -174,6 +232,11 @@ class Writer:
         keys = self.keys(info, keys)
         if not keys:
             return []
+        chosen = self.filtered(collection, "delete", keys, {"collection": collection})
+        if chosen is not keys:
+            keys = self.keys(info, chosen)
+            if not keys:
+                return []
         self.track(len(keys))
         self.check_items(info, "delete", keys)
         self.rules.deleting(collection, keys)
@@ -182,6 +245,11 @@ class Writer:
         for chunk in _chunks(keys):
             self.execute(table.delete().where(table.c[info.primary or "id"].in_(chunk)))
         self.changed(info, "delete", [Revision(key) for key in keys])
+        self.announce(
+            collection,
+            "delete",
+            lambda: {"payload": keys, "keys": keys, "collection": collection},
+        )
         return keys
 
     def upsert(self, collection: str, data: Any, nested: tuple[str, ...] = ()) -> Any:
@@ -391,6 +459,8 @@ class Writer:
         """
         if info.collection in ACCESS_COLLECTIONS:
             bump_counter(self.conn, ACCESS)
+        if info.collection in (FLOWS_TABLE, OPERATIONS_TABLE):
+            bump_counter(self.conn, FLOWS)
         if action != "delete":
             self.flows.changed(info.collection, [change.item for change in changes])
         meta = info.meta
@@ -430,6 +500,37 @@ class Writer:
             variables = load_variables(self.conn, self.overview, variables, probe)
         self._variables = variables
         return variables.value(variable)
+
+    # --- events -------------------------------------------------------------------------
+
+    def filtered(self, collection: str, action: str, payload: Any, meta: dict[str, Any]) -> Any:
+        """The payload as the event's filter hooks leave it."""
+        if self.events is None:
+            return payload
+        flows = self.events.flows
+        return flows.filter(
+            self.conn, self.who, self.events.chain, collection, action, payload, meta
+        )
+
+    def announce(
+        self,
+        collection: str,
+        action: str,
+        meta: Callable[[], dict[str, Any]],
+        at: int | None = None,
+    ) -> None:
+        """Have the event's action hooks fire after the commit, at position ``at`` among the
+        call's events (an item's own comes before those of the items it nests)."""
+        if self.events is None or self.pending is None:
+            return
+        flows = self.events.flows
+        fire = flows.announce(self.conn, self.who, self.events.chain, collection, action, meta)
+        if fire is not None:
+            actions = self.pending.actions
+            actions.insert(len(actions) if at is None else at, fire)
+
+    def _mark(self) -> int:
+        return len(self.pending.actions) if self.pending is not None else 0
 
     # --- revisions of nested writes ---------------------------------------------------------
 

@@ -12,7 +12,7 @@ import contextlib
 import datetime as dt
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection
 
@@ -32,6 +32,9 @@ from tessera.services.access_cache import AccessCache
 from tessera.services.grants import is_full, rules_of
 from tessera.services.item_writes import writing
 from tessera.services.keys import parse_key
+
+if TYPE_CHECKING:
+    from tessera.services.flows.events import Emitter
 
 
 @dataclass
@@ -55,6 +58,11 @@ class ItemsService:
     now: dt.datetime | None = None
     #: Parsed permissions; the doors share one per process.
     cache: AccessCache = field(default_factory=AccessCache)
+    #: Where writes fire their events (event flows); None: they fire none.
+    events: Emitter | None = None
+    #: A write transaction to work in instead of one's own: a filter flow's operations
+    #: join the write that runs them (see :mod:`tessera.services.flows.events`).
+    transaction: Connection | None = None
 
     # --- queries ------------------------------------------------------------------------
 
@@ -197,6 +205,9 @@ class ItemsService:
         self, collection: str, action: Action, *filters: Filter | None
     ) -> Iterator[tuple[Reader, CollectionInfo]]:
         """A :class:`Reader` for this caller over ``action``'s grants, in a read transaction."""
+        if self.transaction is not None:
+            yield self.reader(self.transaction, collection, action, *filters)
+            return
         with self.db.read() as conn:
             yield self.reader(conn, collection, action, *filters)
 

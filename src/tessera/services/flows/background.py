@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from typing import Any
@@ -28,10 +29,16 @@ class BackgroundRuns:
         return future
 
     def wait(self, timeout: float | None = None) -> None:
-        """Until every run started so far has ended."""
-        with self._lock:
-            pending = set(self._pending)
-        wait(pending, timeout=timeout)
+        """Until every run started so far has ended, and every run those started (an action
+        hook fired by a write of another run) too."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            with self._lock:
+                pending = set(self._pending)
+            left = None if deadline is None else deadline - time.monotonic()
+            if not pending or (left is not None and left <= 0):
+                return
+            wait(pending, timeout=left)
 
     def shutdown(self) -> None:
         self._pool.shutdown(wait=True)

@@ -9,6 +9,7 @@ quirk); this keeps it, since it is what a person reading a run log needs first.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from tessera.errors import FailedValidationError, TesseraError
@@ -57,6 +58,16 @@ def thrown_error(code: str, status: int, message: str) -> TesseraError:
     """The throw-error operation's error: any code, any HTTP status."""
     kind = type("ThrownError", (TesseraError,), {"code": code, "status": status})
     return kind(message)
+
+
+def run_error(error: BaseException | None, last: Any) -> TesseraError:
+    """The error a rejected run answers with: its last operation's own, when that is one of
+    Tessera's errors, else one carrying the message of the value it left (``$last``)."""
+    if isinstance(error, TesseraError):
+        return error
+    value = error_value(error) if error is not None else last
+    message = value.get("message") if isinstance(value, Mapping) else None
+    return TesseraError(str(message or "An unexpected error occurred."))
 
 
 def error_value(error: BaseException) -> Any:

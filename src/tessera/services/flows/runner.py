@@ -13,6 +13,11 @@ Every operation runs on a thread of its own and may take ``FLOWS_OPERATION_TIMEO
 past that the run takes the reject path with OUT_OF_TIME and cancels the operation where
 it can stop (a sleep, the flows it triggered). Python cannot stop a thread from outside,
 so a database write already under way still finishes in its own transaction.
+
+A run inside a write transaction (a filter hook, see :mod:`.events`) is different: its
+item operations join that transaction, so they run one after another on the caller's
+thread, without the timeout (an abandoned operation would go on using the connection),
+and its log waits for the transaction to end (see :mod:`.pending`).
 """
 
 from __future__ import annotations
@@ -24,7 +29,9 @@ import os
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Connection
 
 from tessera.access.accountability import Accountability
 from tessera.config import Settings, parse_duration
@@ -42,9 +49,13 @@ from tessera.services.flows.errors import (
 from tessera.services.flows.model import Flow, Operation, load_flow
 from tessera.services.flows.operations import OPERATIONS, Context, OperationKind
 from tessera.services.flows.operations.base import Cancellation, Cancelled
+from tessera.services.flows.pending import pending_of
 from tessera.services.flows.redact import redact
 from tessera.services.flows.templates import get, render
 from tessera.services.items import ItemsService
+
+if TYPE_CHECKING:
+    from tessera.services.flows.events import EventFlows
 
 log = logging.getLogger("tessera.flows")
 
@@ -95,11 +106,24 @@ class FlowRunner:
         self.env = {name: source[name] for name in settings.flows_env if name in source}
         self.timeout = parse_duration(settings.flows_operation_timeout).total_seconds()
         self.max_depth = settings.flows_max_depth
+        #: The event triggers, once :class:`~.events.EventFlows` is set up over this runner.
+        self.events: EventFlows | None = None
 
     def now(self) -> dt.datetime:
         return self.clock() if self.clock is not None else dt.datetime.now(dt.UTC)
 
-    def items(self, accountability: Accountability | None) -> ItemsService:
+    def items(
+        self,
+        accountability: Accountability | None,
+        *,
+        conn: Connection | None = None,
+        chain: tuple[str, ...] | None = None,
+    ) -> ItemsService:
+        """The items service as ``accountability``, inside the write transaction ``conn``
+        when given; its writes fire events when ``chain`` (the flows making them) is given."""
+        events = None
+        if chain is not None and self.events is not None:
+            events = self.events.emitter(chain)
         return ItemsService(
             self.db,
             self.schema,
@@ -107,6 +131,8 @@ class FlowRunner:
             accountability,
             now=self.clock() if self.clock else None,
             cache=self.cache,
+            events=events,
+            transaction=conn,
         )
 
     def load(self, flow_id: str) -> Flow | None:
@@ -123,8 +149,10 @@ class FlowRunner:
         *,
         chain: tuple[str, ...] = (),
         cancelled: Cancellation | None = None,
+        conn: Connection | None = None,
     ) -> RunResult:
-        """Run ``flow`` with ``$trigger`` = ``trigger`` as ``accountability``."""
+        """Run ``flow`` with ``$trigger`` = ``trigger`` as ``accountability``; inside the write
+        transaction ``conn`` when given."""
         chain = (*chain, flow.name)
         cancelled = cancelled or Cancellation()
         data: dict[str, Any] = {
@@ -137,7 +165,7 @@ class FlowRunner:
         operation = flow.operation
         while operation is not None and not cancelled.is_set():
             context = Context(
-                self, flow, accountability, data, chain, Cancellation(parent=cancelled)
+                self, flow, accountability, data, chain, Cancellation(parent=cancelled), conn
             )
             status, value, options, error = self._execute(operation, context)
             data[operation.key] = value
@@ -157,7 +185,11 @@ class FlowRunner:
                 operation = operation.reject
             else:
                 operation = None
-        self._record(result, accountability)
+        pending = pending_of(conn) if conn is not None else None
+        if pending is not None:
+            pending.logs.append(lambda: self._record(result, accountability))
+        else:
+            self._record(result, accountability)
         return result
 
     def run_triggered(self, flow_id: str, payload: Any, context: Context) -> Any:
@@ -175,6 +207,7 @@ class FlowRunner:
             context.accountability,
             chain=context.chain,
             cancelled=context.cancelled,
+            conn=context.conn,
         )
         if isinstance(result.error, FlowDepthError):
             raise result.error
@@ -208,6 +241,8 @@ class FlowRunner:
         self, kind: OperationKind, options: dict[str, Any], context: Context, key: str
     ) -> Any:
         """The operation's value, or its error; OUT_OF_TIME when it takes too long."""
+        if context.conn is not None:
+            return kind.run(options, context)
         outcome: dict[str, Any] = {}
         done = threading.Event()
 

@@ -29,6 +29,15 @@ def next_fire(expression: str, after: dt.datetime) -> dt.datetime:
         raise _refused(expression, str(error)) from None
 
 
+def last_fire(expression: str, at: dt.datetime) -> dt.datetime:
+    """When ``expression`` fired last at or before ``at``."""
+    fields = expression.split()
+    found = croniter(
+        expression, at + dt.timedelta(microseconds=1), second_at_beginning=len(fields) == 6
+    )
+    return found.get_prev(dt.datetime)
+
+
 def check_cron(expression: object) -> None:
     if not isinstance(expression, str) or not expression.strip():
         raise InvalidPayloadError('A schedule needs "options.cron", a cron expression')

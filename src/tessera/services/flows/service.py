@@ -1,4 +1,5 @@
-"""Starting flows from outside: webhooks and manual triggers (``/flows/trigger/:id``).
+"""Starting flows from outside: webhooks and manual triggers (``/flows/trigger/:id``); and
+the process's event triggers (:mod:`.events`) and schedule ticker (:mod:`.ticker`).
 
 Flows and operations themselves are read and written through the items service on
 ``directus_flows`` and ``directus_operations``, with the caller's permissions (admin-only
@@ -21,11 +22,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from tessera.access.accountability import Accountability
-from tessera.errors import ForbiddenError, TesseraError
+from tessera.errors import ForbiddenError
+from tessera.services.flows.active import ActiveFlows
 from tessera.services.flows.background import BackgroundRuns
-from tessera.services.flows.errors import error_value
+from tessera.services.flows.errors import run_error
+from tessera.services.flows.events import EventFlows
 from tessera.services.flows.model import Flow
-from tessera.services.flows.runner import FlowRunner, RunResult
+from tessera.services.flows.runner import FlowRunner
+from tessera.services.flows.ticker import Ticker
 
 
 @dataclass(frozen=True)
@@ -54,6 +58,10 @@ class FlowsService:
     def __init__(self, runner: FlowRunner, background: BackgroundRuns | None = None) -> None:
         self.runner = runner
         self.background = background or BackgroundRuns()
+        active = ActiveFlows()
+        #: What items services fire their events through (``events.emitter()``).
+        self.events = EventFlows(runner, self.background, active)
+        self.ticker = Ticker(runner, self.background, active, clock=runner.clock)
 
     def trigger(
         self, flow_id: str, request: TriggerRequest, accountability: Accountability | None
@@ -84,7 +92,7 @@ class FlowsService:
             return None
         result = self.runner.run(flow, data, accountability)
         if flow.options.get("error_on_reject") and result.status == "reject":
-            raise _rejected(result)
+            raise run_error(result.error, result.data["$last"])
         if manual:
             return result.data["$last"]
         return result.returned(default)
@@ -116,12 +124,3 @@ class FlowsService:
 
 def _method(flow: Flow) -> str:
     return str(flow.options.get("method") or "GET").upper()
-
-
-def _rejected(result: RunResult) -> TesseraError:
-    """The error a rejected run answers with: the last operation's own, when it has one."""
-    if isinstance(result.error, TesseraError):
-        return result.error
-    value = error_value(result.error) if result.error is not None else result.data["$last"]
-    message = value.get("message") if isinstance(value, Mapping) else None
-    return TesseraError(str(message or "An unexpected error occurred."))

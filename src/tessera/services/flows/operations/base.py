@@ -14,6 +14,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import Connection
+
 from tessera.access.accountability import Accountability
 from tessera.access.resolve import resolve_accountability, role_accountability
 from tessera.errors import InvalidPayloadError
@@ -76,15 +78,19 @@ class Context:
     #: The names of the flows from the first one triggered down to this one.
     chain: tuple[str, ...]
     cancelled: Cancellation
+    #: The write transaction the run is part of (a filter hook's), or None.
+    conn: Connection | None = None
 
     def sleep(self, seconds: float) -> None:
         """Wait, unless the run gives up on the operation first."""
         if self.cancelled.wait(max(seconds, 0)):
             raise Cancelled()
 
-    def items(self, permissions: Any) -> ItemsService:
-        """The items service with the rights the ``permissions`` option names."""
-        return self.runner.items(self.acting_as(permissions))
+    def items(self, permissions: Any, *, emit: bool = False) -> ItemsService:
+        """The items service with the rights the ``permissions`` option names, in the run's
+        transaction if it has one; its writes fire events when ``emit`` (``emitEvents``)."""
+        chain = self.chain if emit else None
+        return self.runner.items(self.acting_as(permissions), conn=self.conn, chain=chain)
 
     def acting_as(self, permissions: Any, *, full: Accountability | None = None) -> Any:
         """The accountability ``permissions`` stands for: the trigger's (``$trigger``, the

@@ -17,7 +17,7 @@ def run(options: dict[str, Any], context: Context) -> list[Any] | None:
     payload = as_object(options.get("payload"), "payload")
     if not payload:
         return None
-    items = context.items(options.get("permissions"))
+    items = context.items(options.get("permissions"), emit=bool(options.get("emitEvents")))
     return items.create_many(options["collection"], as_list(payload))
 
 

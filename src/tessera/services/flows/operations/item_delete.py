@@ -21,7 +21,7 @@ def run(options: dict[str, Any], context: Context) -> Any:
         raise InvalidPayloadError('Cannot use both "key" and "query"')
     if not keys and not query:
         return None
-    items = context.items(options.get("permissions"))
+    items = context.items(options.get("permissions"), emit=bool(options.get("emitEvents")))
     collection = options["collection"]
     if query:
         return items.delete_by_query(collection, query)

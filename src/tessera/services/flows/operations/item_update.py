@@ -30,7 +30,7 @@ def run(options: dict[str, Any], context: Context) -> Any:
         raise InvalidPayloadError('Cannot use "key" or "query" with a batch payload')
     if not payload or (not batch and not keys and not query):
         return None
-    items = context.items(options.get("permissions"))
+    items = context.items(options.get("permissions"), emit=bool(options.get("emitEvents")))
     collection = options["collection"]
     if batch:
         return items.update_batch(collection, payload)

@@ -1,0 +1,30 @@
+"""What a write call leaves for after its transaction, kept on the transaction's connection.
+
+Action hooks run after the commit (and not at all after a rollback); the run logs of
+flows that ran inside the transaction — filter hooks, and what they trigger — are written
+after it in a transaction of their own, whether it committed or not, so a flow that
+rejected a write can still be inspected. A flow's item operation inside that transaction
+joins it, and finds the same :class:`Pending` on the connection.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sqlalchemy import Connection
+
+#: Where the write transaction's :class:`Pending` lives, in ``Connection.info``.
+KEY = "tessera_flows_pending"
+
+
+@dataclass
+class Pending:
+    #: Action hooks to fire once the transaction committed.
+    actions: list[Callable[[], None]] = field(default_factory=list)
+    #: Run logs to write once the transaction ended.
+    logs: list[Callable[[], None]] = field(default_factory=list)
+
+
+def pending_of(conn: Connection) -> Pending | None:
+    return conn.info.get(KEY)
