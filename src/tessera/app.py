@@ -13,7 +13,7 @@ from tessera.config import Settings, ensure_secret, load_settings
 from tessera.db.engine import Database
 from tessera.logs import configure_logging
 from tessera.mcp import transport as mcp_transport
-from tessera.rest import activity, auth, flows, items, schema, server
+from tessera.rest import activity, auth, files, flows, items, schema, server
 from tessera.rest.errors import EXCEPTION_HANDLERS, UnexpectedErrors
 from tessera.rest.system import routes as system_routes
 from tessera.schema.overview import SchemaCache
@@ -30,6 +30,7 @@ ROUTE_GROUPS: list[Sequence[BaseRoute]] = [
     items.routes,
     schema.routes,
     activity.routes,
+    files.routes,
     flows.routes,
     mcp_transport.routes,
     system_routes,

@@ -15,6 +15,8 @@ that every door (REST, MCP, CLI) keeps them:
 - a role is not its own ancestor; a deleted role's users are suspended and left without
   a role, and its child roles without a parent;
 - a policy's ``ip_access`` holds addresses, ranges and CIDR blocks only;
+- a folder is not its own ancestor, and a deleted folder's files and subfolders move up to
+  its parent (:mod:`tessera.services.files.folders`);
 - the call may not leave the system without an active admin (UNPROCESSABLE_CONTENT).
 
 Where Directus is wrong this does what it means: a password or token that breaks a rule is
@@ -63,6 +65,7 @@ from tessera.query.filter import parse_filter
 from tessera.query.filter_variables import Variables, load_variables, now_value
 from tessera.query.model import Condition
 from tessera.query.variables import is_variable, parse_variable
+from tessera.services.files import folders
 from tessera.services.grants import RULE_DEPTH, is_full
 from tessera.services.validation import js_pattern
 
@@ -106,6 +109,8 @@ class SystemRules:
             _check_ip_access(payload)
         elif collection == "directus_permissions":
             check_permission_row(payload)
+        elif collection == folders.FOLDERS:
+            folders.check_new_folder(payload)
 
     def updating(self, collection: str, keys: Sequence[Any], payload: Mapping[str, Any]) -> None:
         if collection == "directus_users":
@@ -126,6 +131,8 @@ class SystemRules:
             self._admins_at_risk()
         elif collection == "directus_permissions":
             check_permission_row(payload)
+        elif collection == folders.FOLDERS and "parent" in payload:
+            folders.check_parent(self.conn, keys, payload["parent"])
 
     def deleting(self, collection: str, keys: Sequence[Any]) -> None:
         if collection in ("directus_users", "directus_policies", "directus_access"):
@@ -139,6 +146,8 @@ class SystemRules:
                 users.update().where(users.c.role.in_(keys)).values(status="suspended", role=None)
             )
             self.conn.execute(roles.update().where(roles.c.parent.in_(keys)).values(parent=None))
+        elif collection == folders.FOLDERS:
+            folders.lift_contents(self.conn, keys)
 
     def finish(self) -> None:
         """UNPROCESSABLE_CONTENT when the call removed the last active admin."""

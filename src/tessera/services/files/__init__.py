@@ -1,0 +1,1 @@
+"""Files: uploads, imports, replacements and deletions of directus_files, and folders."""
