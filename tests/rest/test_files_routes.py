@@ -279,3 +279,42 @@ async def test_a_large_upload_streams_with_flat_memory(api, backend):  # noqa: F
     assert response.status_code == 200, response.text
     assert response.json()["data"]["filesize"] == size
     assert peak < 8 * 1024 * 1024
+
+
+def multipart_head(boundary: str, filename: str) -> bytes:
+    return (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{filename}"'
+        "\r\nContent-Type: application/octet-stream\r\n\r\n"
+    ).encode()
+
+
+async def test_a_body_cut_inside_the_file_is_refused_and_leaves_nothing(api):
+    boundary = uuid.uuid4().hex
+    body = multipart_head(boundary, "cut.bin") + os.urandom(300_000)
+    response = await api.client.post(
+        "/files",
+        headers={**ADMIN, "content-type": f"multipart/form-data; boundary={boundary}"},
+        content=body,
+    )
+    assert response.status_code == 400
+    assert "ends inside a part" in response.text
+    assert rows(api.db) == []
+    assert await api.backend.stored() == []
+
+
+async def test_a_client_failing_mid_upload_leaves_nothing(api):
+    boundary = uuid.uuid4().hex
+
+    async def body() -> AsyncIterator[bytes]:
+        yield multipart_head(boundary, "half.bin")
+        yield os.urandom(200_000)
+        raise ConnectionResetError("the client went away")
+
+    response = await api.client.post(
+        "/files",
+        headers={**ADMIN, "content-type": f"multipart/form-data; boundary={boundary}"},
+        content=body(),
+    )
+    assert response.status_code == 500
+    assert rows(api.db) == []
+    assert await api.backend.stored() == []
