@@ -14,11 +14,14 @@ import sqlalchemy as sa
 
 from asgi_client import serving
 from file_uploads import jpeg, png
+from flow_helpers import runs, save_flow
 from http_servers import Route, local_server
 from storage.conftest import Backend, backend, s3_endpoint  # noqa: F401 - fixtures
 from tessera.app import create_app
 from tessera.db.system_tables import directus_files, directus_users
+from tessera.schema.overview import SchemaCache
 from tessera.services.bootstrap import bootstrap
+from tessera.services.items import ItemsService
 from tessera.storage import StorageLocations
 
 pytestmark = pytest.mark.anyio
@@ -43,8 +46,9 @@ async def api(db, settings, backend: Backend) -> AsyncIterator[SimpleNamespace]:
         changed = open_settings.model_copy(update=changes)
         return create_app(changed, db, storage=StorageLocations({"local": backend.driver}))
 
-    async with serving(app()) as client:
-        yield SimpleNamespace(client=client, db=db, backend=backend, app=app)
+    served = app()
+    async with serving(served) as client:
+        yield SimpleNamespace(client=client, db=db, backend=backend, app=app, served=served)
 
 
 def rows(db) -> list[dict]:
@@ -318,3 +322,24 @@ async def test_a_client_failing_mid_upload_leaves_nothing(api):
     assert response.status_code == 500
     assert rows(api.db) == []
     assert await api.backend.stored() == []
+
+
+async def test_an_upload_fires_files_upload_and_no_create_event(api, settings):
+    items = ItemsService(api.db, SchemaCache(api.db), settings, None)
+    log = {"key": "note", "type": "log", "options": {"message": "{{ $trigger.key }}"}}
+    upload = save_flow(
+        items, log, trigger="event", options={"type": "action", "scope": ["files.upload"]}
+    )
+    create = save_flow(
+        items, log, trigger="event", options={"type": "action", "scope": ["files.create"]}
+    )
+    response = await api.client.post(
+        "/files", headers=ADMIN, files={"file": ("a.png", png(), "image/png")}
+    )
+    key = response.json()["data"]["id"]
+    api.served.state.flows.background.wait(10)
+    [run] = runs(api.db, upload)
+    trigger = run["revision"]["data"]["$trigger"]
+    assert (trigger["event"], trigger["key"]) == ("files.upload", key)
+    assert trigger["payload"]["filesize"] == len(png())
+    assert runs(api.db, create) == []

@@ -39,6 +39,7 @@ def files_service(request: Request) -> FilesService:
         state.storage,
         caller(request),
         cache=state.access_cache,
+        events=state.flows.events.emitter(),
     )
 
 

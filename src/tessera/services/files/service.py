@@ -25,7 +25,7 @@ import posixpath
 import uuid
 from collections.abc import AsyncIterable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import unquote, urlsplit
 
 import anyio
@@ -51,10 +51,13 @@ from tessera.services.files.metadata import IMAGE_TYPES, ImageFacts, read_image
 from tessera.services.files.mime import SNIFF_BYTES, extension_of, is_allowed, sniff
 from tessera.services.files.stream import Incoming
 from tessera.services.files.titles import format_title
-from tessera.services.item_writes import writing
+from tessera.services.item_writes import Writer, writing
 from tessera.services.items import ItemsService
 from tessera.services.outbound import Outbound, OutboundRefused
 from tessera.storage import StorageDriver, StorageError, StorageLocations, UnknownLocation
+
+if TYPE_CHECKING:
+    from tessera.services.flows.events import Emitter
 
 log = logging.getLogger("tessera.files")
 
@@ -76,11 +79,20 @@ class FilesService:
     cache: AccessCache = field(default_factory=AccessCache)
     #: How imports reach out; from the settings when None.
     outbound: Outbound | None = None
+    #: Where event flows are fired: ``files.upload`` after an upload, and the items events
+    #: of metadata updates and deletes; None fires none.
+    events: Emitter | None = None
 
-    def items(self) -> ItemsService:
-        """The items service of this caller, for reads and plain row writes."""
+    def items(self, *, events: bool = True) -> ItemsService:
+        """The items service of this caller, for reads and plain row writes (an upload's
+        own row writes fire no items events, as in Directus: it fires ``files.upload``)."""
         return ItemsService(
-            self.db, self.schema, self.settings, self.accountability, cache=self.cache
+            self.db,
+            self.schema,
+            self.settings,
+            self.accountability,
+            cache=self.cache,
+            events=self.events if events else None,
         )
 
     # --- uploads ------------------------------------------------------------------------
@@ -315,7 +327,7 @@ class FilesService:
         move the stored blob to the key the new id gives it (``placed`` says where, for
         the cleanup should the commit fail). The id is the row's (a caller's field list
         need not allow ``id``), so the blob waits under a temporary key until then."""
-        items = self.items()
+        items = self.items(events=False)
         if "folder" not in created:
             default = sa.select(directus_settings.c.storage_default_folder)
             with self.db.read() as conn:
@@ -328,12 +340,30 @@ class FilesService:
             placed.append(disk)
             anyio.from_thread.run(driver.move, temporary, disk)
             _write_derived(writer.conn, key, {**derived, "filename_disk": disk})
+            self._announce_upload(writer, key, {**created, **derived, "filename_disk": disk})
         return key
 
     def _update_row(self, key: str, changed: dict[str, Any], derived: dict[str, Any]) -> None:
-        with writing(self.items()) as writer:
+        with writing(self.items(events=False)) as writer:
             writer.update(FILES, [key], changed)
             _write_derived(writer.conn, key, derived)
+            self._announce_upload(writer, key, {**changed, **derived})
+
+    def _announce_upload(self, writer: Writer, key: str, payload: dict[str, Any]) -> None:
+        """Have the ``files.upload`` action flows start once the upload's write committed."""
+        if self.events is None or writer.pending is None:
+            return
+        shown = {name: _plain(value) for name, value in payload.items()}
+        fire = self.events.flows.announce(
+            writer.conn,
+            self.accountability,
+            self.events.chain,
+            FILES,
+            "upload",
+            lambda: {"payload": shown, "key": key, "collection": FILES},
+        )
+        if fire is not None:
+            writer.pending.actions.append(fire)
 
     def _row(self, key: Any) -> dict[str, Any]:
         """The file's row as stored; FORBIDDEN when there is none (as for any unknown item)."""
@@ -397,6 +427,10 @@ def _write_derived(conn: sa.Connection, key: Any, derived: Mapping[str, Any]) ->
     if values.get("tags") is not None:
         values["tags"] = json.dumps(values["tags"])
     conn.execute(directus_files.update().where(directus_files.c.id == key).values(values))
+
+
+def _plain(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, dt.datetime) else value
 
 
 async def _forget(driver: StorageDriver, key: str) -> None:
