@@ -226,3 +226,12 @@ async def test_metadata_updates_cannot_move_the_blob(files):
         service.update_many([key], {"filename_disk": "elsewhere.png"})
     service.update_many([key], {"title": "Renamed"})
     assert files.row(key)["title"] == "Renamed"
+
+
+async def test_odd_file_names_make_safe_keys(files):
+    service = files.service()
+    slashed = await service.upload(chunks(png()), filename="..\\..\\x.p\\ng")
+    spaced = await service.upload(chunks(b"text"), filename="notes.t x t")
+    assert files.row(slashed)["filename_disk"] == f"{slashed}.png"
+    assert files.row(spaced)["filename_disk"] == f"{spaced}.txt"
+    assert files.row(spaced)["filename_download"] == "notes.t x t"

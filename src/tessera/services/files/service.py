@@ -482,8 +482,13 @@ def _as_uuid(value: Any) -> str | None:
 
 
 def _extension(filename: str, mime_type: str) -> str:
-    """The stored file's extension: the uploaded name's, else the type's (Directus's rule)."""
-    return posixpath.splitext(filename)[1] or extension_of(mime_type)
+    """The stored file's extension: the uploaded name's, else the type's (Directus's rule).
+
+    Only letters and digits of the name's are kept, so that no name can make a storage key
+    that is unsafe or unreadable (``x.p\\ng``, ``x.a b``)."""
+    given = posixpath.splitext(filename.replace("\\", "/"))[1]
+    kept = "".join(char for char in given[1:] if char.isascii() and char.isalnum())[:16]
+    return f".{kept}" if kept else extension_of(mime_type)
 
 
 def _stem(filename: str) -> str:
