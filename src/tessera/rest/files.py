@@ -127,7 +127,7 @@ async def update_one(request: Request) -> Response:
         body = await _body(request)
         if not isinstance(body, dict):
             raise InvalidPayloadError("The body must be an object")
-        keys = await run_in_threadpool(lambda: files.update_many([key], body))
+        keys = await files.update_many([key], body)
     return _answer(await _read_back(files.items(), keys[:1], query))
 
 
@@ -135,11 +135,11 @@ async def update_many(request: Request) -> Response:
     files, query = files_service(request), request_query(request)
     body = _batch(await _body(request), "update")
     if isinstance(body, list):
-        keys = await run_in_threadpool(lambda: files.update_batch(body))
+        keys = await files.update_batch(body)
     elif "keys" in body:
-        keys = await run_in_threadpool(lambda: files.update_many(body["keys"], body["data"]))
+        keys = await files.update_many(body["keys"], body["data"])
     else:
-        keys = await run_in_threadpool(lambda: files.update_by_query(body["query"], body["data"]))
+        keys = await files.update_by_query(body["query"], body["data"])
     items = files.items()
     return _answer(await run_in_threadpool(_written, lambda: items.read_many(FILES, keys, query)))
 

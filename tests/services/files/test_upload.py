@@ -13,7 +13,14 @@ import sqlalchemy as sa
 from callers import grant, make_caller
 from file_uploads import chunks, failing, jpeg, png
 from tessera.db.system_tables import directus_folders, directus_settings
-from tessera.errors import ContentTooLargeError, ForbiddenError, InvalidPayloadError, TesseraError
+from tessera.errors import (
+    ContentTooLargeError,
+    ForbiddenError,
+    InvalidPayloadError,
+    ServiceUnavailableError,
+    TesseraError,
+)
+from tessera.storage import StorageError
 
 pytestmark = pytest.mark.anyio
 
@@ -219,13 +226,39 @@ async def test_delete_by_query_and_permissions(files):
     assert len(await files.stored()) == 1
 
 
-async def test_metadata_updates_cannot_move_the_blob(files):
+async def test_a_new_filename_disk_moves_the_blob_and_drops_variants(files):
     service = files.service()
     key = await service.upload(chunks(png()), filename="a.png")
-    with pytest.raises(InvalidPayloadError, match='"filename_disk"'):
-        service.update_many([key], {"filename_disk": "elsewhere.png"})
-    service.update_many([key], {"title": "Renamed"})
+    await files.backend.driver.write(f"{key}__w10.png", chunks(b"variant"))
+
+    assert await service.update_many([key], {"filename_disk": "../photos/a.png"}) == [key]
+    assert files.row(key)["filename_disk"] == "photos/a.png"
+    assert await files.stored() == ["photos/a.png"]
+    assert files.activity() == [("create", key), ("update", key)]
+
+    other = await service.upload(chunks(b"text"), filename="b.txt")
+    with pytest.raises(ForbiddenError):
+        await service.update_many([other], {"filename_disk": "photos/a.png"})
+    with pytest.raises(InvalidPayloadError, match="bulk"):
+        await service.update_many([key, other], {"filename_disk": "c.png"})
+    with pytest.raises(InvalidPayloadError, match='"storage"'):
+        await service.update_many([key], {"storage": "elsewhere"})
+    await service.update_many([key], {"title": "Renamed"})
     assert files.row(key)["title"] == "Renamed"
+
+
+async def test_a_move_that_fails_in_storage_undoes_the_rename(files, monkeypatch):
+    service = files.service()
+    key = await service.upload(chunks(png()), filename="a.png")
+
+    async def broken(source, target):
+        raise StorageError("the disk is full")
+
+    monkeypatch.setattr(files.backend.driver, "move", broken)
+    with pytest.raises(ServiceUnavailableError):
+        await service.update_many([key], {"filename_disk": "b.png"})
+    assert files.row(key)["filename_disk"] == f"{key}.png"
+    assert files.activity() == [("create", key)]
 
 
 async def test_odd_file_names_make_safe_keys(files):

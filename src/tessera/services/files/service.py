@@ -54,7 +54,14 @@ from tessera.services.files.titles import format_title
 from tessera.services.item_writes import Writer, writing
 from tessera.services.items import ItemsService
 from tessera.services.outbound import Outbound, OutboundRefused
-from tessera.storage import StorageDriver, StorageError, StorageLocations, UnknownLocation
+from tessera.storage import (
+    InvalidKey,
+    StorageDriver,
+    StorageError,
+    StorageLocations,
+    UnknownLocation,
+)
+from tessera.storage.keys import check_key
 
 if TYPE_CHECKING:
     from tessera.services.flows.events import Emitter
@@ -64,8 +71,6 @@ log = logging.getLogger("tessera.files")
 FILES = "directus_files"
 #: Set by the service from what it stored, whatever the payload says.
 _DERIVED = ("filename_disk", "filesize", "uploaded_on", "type")
-#: Fields a metadata update may not change: they name where the blob is.
-_PLACED = ("storage", "filename_disk")
 _T = TypeVar("_T")
 
 
@@ -265,15 +270,48 @@ class FilesService:
 
     # --- metadata updates and deletes -----------------------------------------------------
 
-    def update_many(self, keys: Sequence[Any], data: Mapping[str, Any]) -> list[Any]:
-        """Change the rows' values (not their content); the keys."""
-        return self.items().update_many(FILES, keys, _unplaced(data))
+    async def update_many(self, keys: Sequence[Any], data: Mapping[str, Any]) -> list[Any]:
+        """Change the rows' values (not their content); the keys.
 
-    def update_batch(self, data: Sequence[Mapping[str, Any]]) -> list[Any]:
-        return self.items().update_batch(FILES, [_unplaced(item) for item in _list(data)])
+        A new ``filename_disk`` for one file moves its blob there — or, when a blob is
+        already stored under that name, points the file at it — and drops its variants, as
+        Directus does; the move happens before the change commits, so a failed move undoes
+        it. ``storage`` changes only with new content.
+        """
+        if isinstance(data, Mapping) and "filename_disk" in data:
+            if isinstance(keys, str | bytes) or not isinstance(keys, Sequence):
+                raise InvalidPayloadError('"keys" has to be an array')
+            if len(keys) != 1:
+                raise InvalidPayloadError('"filename_disk" cannot be modified in bulk operations')
+            _unplaced({name: value for name, value in data.items() if name != "filename_disk"})
+            changed = {**data, "filename_disk": _safe_key(data["filename_disk"])}
+            return await self._run(lambda: self._rename(keys[0], changed))
+        return await self._run(lambda: self.items().update_many(FILES, keys, _unplaced(data)))
 
-    def update_by_query(self, query: Mapping[str, Any] | Query, data: Mapping[str, Any]) -> list:
-        return self.items().update_by_query(FILES, query, _unplaced(data))
+    async def update_batch(self, data: Sequence[Mapping[str, Any]]) -> list[Any]:
+        items = [_unplaced(item) for item in _list(data)]
+        return await self._run(lambda: self.items().update_batch(FILES, items))
+
+    async def update_by_query(
+        self, query: Mapping[str, Any] | Query, data: Mapping[str, Any]
+    ) -> list[Any]:
+        return await self._run(lambda: self.items().update_by_query(FILES, query, _unplaced(data)))
+
+    def _rename(self, key: Any, changed: dict[str, Any]) -> list[Any]:
+        old = self._row(key)
+        target = changed["filename_disk"]
+        table = directus_files
+        with writing(self.items()) as writer:
+            taken = sa.select(table.c.id).where(
+                table.c.filename_disk == target, table.c.id != old["id"]
+            )
+            if writer.conn.execute(taken).first() is not None:
+                raise ForbiddenError()
+            keys = writer.update(FILES, [old["id"]], changed)
+            if old["filename_disk"] and old["filename_disk"] != target:
+                driver = self.storage[old["storage"]]
+                anyio.from_thread.run(_move_blob, driver, old["filename_disk"], target)
+        return keys
 
     async def delete_many(self, keys: Sequence[Any]) -> list[Any]:
         """Delete the rows (with the caller's delete permission), then their blobs and
@@ -433,6 +471,30 @@ def _plain(value: Any) -> Any:
     return value.isoformat() if isinstance(value, dt.datetime) else value
 
 
+async def _move_blob(driver: StorageDriver, source: str, target: str) -> None:
+    """Move a file's blob to ``target`` unless one is there already; drop its variants."""
+    try:
+        if not await driver.exists(target):
+            await driver.move(source, target)
+        for variant in [key async for key in driver.list(variant_prefix(source))]:
+            await driver.delete(variant)
+    except StorageError as error:
+        log.warning("could not move %s to %s: %s", source, target, error)
+        raise ExternalServiceError("files", "Couldn't reach the storage location") from error
+
+
+def _safe_key(value: Any) -> str:
+    """A ``filename_disk`` given by a caller as a relative key (``../x`` is ``x``, as
+    Directus's path sanitising makes it); INVALID_PAYLOAD when none can be made."""
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidPayloadError('"filename_disk" must be a file name')
+    key = posixpath.normpath("/" + value.replace("\\", "/")).lstrip("/")
+    try:
+        return check_key(key)
+    except InvalidKey:
+        raise InvalidPayloadError(f'"filename_disk" {value!r} is not a usable file name') from None
+
+
 async def _forget(driver: StorageDriver, key: str) -> None:
     with contextlib.suppress(StorageError):
         await driver.delete(key)
@@ -452,12 +514,15 @@ def _payload(data: Mapping[str, Any] | None) -> dict[str, Any]:
 
 
 def _unplaced(data: Any) -> Any:
+    """``data`` when it moves no blob: ``storage`` changes only with new content, and
+    ``filename_disk`` only for one file at a time (:meth:`FilesService.update_many`)."""
     if isinstance(data, Mapping):
-        placed = [name for name in _PLACED if name in data]
-        if placed:
+        if "storage" in data:
             raise InvalidPayloadError(
-                f'"{placed[0]}" changes only with new content (PATCH /files/:id with a file)'
+                '"storage" changes only with new content (PATCH /files/:id with a file)'
             )
+        if "filename_disk" in data:
+            raise InvalidPayloadError('"filename_disk" cannot be modified in bulk operations')
     return data
 
 
