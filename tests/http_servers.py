@@ -29,6 +29,8 @@ class LocalServer:
     port: int
     routes: dict[str, Route]
     seen: list[tuple[str, str]] = field(default_factory=list)
+    #: Every request as (method, path, headers, body).
+    received: list[tuple[str, str, dict[str, str], bytes]] = field(default_factory=list)
 
     def url(self, path: str) -> str:
         return f"http://{self.host}:{self.port}{path}"
@@ -43,6 +45,9 @@ def local_server(host: str = "127.0.0.1") -> Iterator[LocalServer]:
         protocol_version = "HTTP/1.1"
 
         def do_GET(self) -> None:
+            length = int(self.headers.get("content-length") or 0)
+            body = self.rfile.read(length) if length else b""
+            state.received.append((self.command, self.path, dict(self.headers), body))
             state.seen.append((self.path, self.headers.get("host", "")))
             route = state.routes.get(self.path)
             if route is None:
@@ -58,6 +63,8 @@ def local_server(host: str = "127.0.0.1") -> Iterator[LocalServer]:
             self.wfile.flush()
             if route.cut:
                 self.close_connection = True
+
+        do_POST = do_PUT = do_PATCH = do_DELETE = do_GET
 
         def log_message(self, *_args: object) -> None:
             return

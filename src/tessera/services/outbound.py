@@ -150,19 +150,40 @@ class Outbound:
         Raises :class:`OutboundRefused` for a URL or address the guard refuses and
         ``httpx.HTTPError`` when the request fails. ``response.url`` is the last hop's URL.
         """
-        current = url
+        async with self.request("GET", url, headers) as response:
+            yield response
+
+    @contextlib.asynccontextmanager
+    async def request(
+        self,
+        method: str,
+        url: str,
+        headers: Mapping[str, str] | None = None,
+        content: bytes | None = None,
+    ) -> AsyncIterator[httpx.Response]:
+        """As :meth:`get`, for any method and a body. A 303 — and a 301 or 302 after
+        anything but GET or HEAD — goes on as a GET without the body, as browsers and
+        axios do; a 307 or 308 repeats the request as it was."""
+        current, method = url, method.upper()
         for _hop in range(self.max_redirects + 1):
-            async with self._send(current, headers) as response:
+            async with self._send(current, headers, method, content) as response:
                 location = response.headers.get("location")
                 if response.status_code not in _REDIRECTS or not location:
                     yield response
                     return
                 current = urljoin(current, location)
+                status = response.status_code
+                if status == 303 or (status in (301, 302) and method not in ("GET", "HEAD")):
+                    method, content = "GET", None
         raise OutboundRefused(f"more than {self.max_redirects} redirects")
 
     @contextlib.asynccontextmanager
     async def _send(
-        self, url: str, headers: Mapping[str, str] | None
+        self,
+        url: str,
+        headers: Mapping[str, str] | None,
+        method: str = "GET",
+        content: bytes | None = None,
     ) -> AsyncIterator[httpx.Response]:
         target = httpx.URL(url)
         if target.scheme not in ("http", "https") or not target.host:
@@ -176,7 +197,7 @@ class Outbound:
             transport=transport, trust_env=False, timeout=self.timeout
         ) as client:
             request = client.build_request(
-                "GET", pinned, headers=request_headers, extensions=extensions
+                method, pinned, headers=request_headers, content=content, extensions=extensions
             )
             response = await client.send(request, stream=True)
             # What the caller sees is the URL it asked for, not the pinned address.

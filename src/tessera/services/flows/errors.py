@@ -54,6 +54,15 @@ class OperationError(Exception):
         self.message = message
 
 
+class RejectedWith(Exception):
+    """A failure whose value on the data chain is a value of its own (the request
+    operation's answer, as Directus throws it)."""
+
+    def __init__(self, value: Any, message: str) -> None:
+        super().__init__(message)
+        self.value = value
+
+
 def thrown_error(code: str, status: int, message: str) -> TesseraError:
     """The throw-error operation's error: any code, any HTTP status."""
     kind = type("ThrownError", (TesseraError,), {"code": code, "status": status})
@@ -81,6 +90,8 @@ def error_value(error: BaseException) -> Any:
         return _directus(error.message, error.extensions, error.code, error.status)
     if isinstance(error, OperationError):
         return {"name": error.name, "message": error.message}
+    if isinstance(error, RejectedWith):
+        return error.value
     return {"name": "Error", "message": str(error) or type(error).__name__}
 
 

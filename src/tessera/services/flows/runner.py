@@ -44,6 +44,7 @@ from tessera.services.flows.errors import (
     FlowDepthError,
     OperationError,
     OperationTimeoutError,
+    RejectedWith,
     error_value,
 )
 from tessera.services.flows.model import Flow, Operation, load_flow
@@ -228,7 +229,7 @@ class FlowRunner:
             value = self._call(kind, options, context, operation.key)
             return "resolve", json.loads(dumps_json(value)), options, None
         except Exception as error:
-            if not isinstance(error, TesseraError | OperationError | Cancelled):
+            if not isinstance(error, TesseraError | OperationError | RejectedWith | Cancelled):
                 log.warning(
                     'Flow "%s", operation "%s" failed',
                     context.flow.id,

@@ -1,8 +1,7 @@
 """The built-in operation kinds, by their Directus type name.
 
 Directus's ``exec`` (Run Script) is not here: it needs a sandbox for user code that
-Python cannot offer safely. ``mail`` needs an email transport and ``request`` an
-outbound client with the SSRF guard file import will share; both come later.
+Python cannot offer safely. ``mail`` needs an email transport; it comes later.
 """
 
 from __future__ import annotations
@@ -16,6 +15,7 @@ from tessera.services.flows.operations import (
     json_web_token,
     log,
     notification,
+    request,
     sleep,
     throw_error,
     transform,
@@ -37,6 +37,7 @@ OPERATIONS: dict[str, OperationKind] = {
         throw_error.KIND,
         json_web_token.KIND,
         notification.KIND,
+        request.KIND,
         trigger.KIND,
     )
 }
