@@ -12,7 +12,9 @@ chain with secrets redacted.
 Every operation runs on a thread of its own and may take ``FLOWS_OPERATION_TIMEOUT``;
 past that the run takes the reject path with OUT_OF_TIME and cancels the operation where
 it can stop (a sleep, the flows it triggered). Python cannot stop a thread from outside,
-so a database write already under way still finishes in its own transaction.
+so a database write already under way still finishes in its own transaction. The
+operations of a flow run by a ``trigger`` operation are bounded by that operation's time
+alone, so the one that took too long is always the one that reports OUT_OF_TIME.
 
 A run inside a write transaction (a filter hook, see :mod:`.events`) is different: its
 item operations join that transaction, so they run one after another on the caller's
@@ -155,6 +157,7 @@ class FlowRunner:
         """Run ``flow`` with ``$trigger`` = ``trigger`` as ``accountability``; inside the write
         transaction ``conn`` when given."""
         chain = (*chain, flow.name)
+        timed = cancelled is None
         cancelled = cancelled or Cancellation()
         data: dict[str, Any] = {
             "$trigger": trigger,
@@ -166,7 +169,14 @@ class FlowRunner:
         operation = flow.operation
         while operation is not None and not cancelled.is_set():
             context = Context(
-                self, flow, accountability, data, chain, Cancellation(parent=cancelled), conn
+                self,
+                flow,
+                accountability,
+                data,
+                chain,
+                Cancellation(parent=cancelled),
+                conn,
+                timed,
             )
             status, value, options, error = self._execute(operation, context)
             data[operation.key] = value
@@ -257,7 +267,7 @@ class FlowRunner:
 
         name = f"flow {context.flow.id} {key}"
         threading.Thread(target=work, name=name, daemon=True).start()
-        if not done.wait(self.timeout):
+        if not done.wait(self.timeout if context.timed else None):
             context.cancelled.cancel()
             raise OperationTimeoutError(key, self.timeout)
         if "error" in outcome:

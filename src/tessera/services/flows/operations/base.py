@@ -80,6 +80,9 @@ class Context:
     cancelled: Cancellation
     #: The write transaction the run is part of (a filter hook's), or None.
     conn: Connection | None = None
+    #: Whether the operation has FLOWS_OPERATION_TIMEOUT of its own; not when the run is
+    #: part of an operation's (a ``trigger`` operation's), whose time bounds it.
+    timed: bool = True
 
     def sleep(self, seconds: float) -> None:
         """Wait, unless the run gives up on the operation first."""
