@@ -111,6 +111,11 @@ class ContentTooLargeError(TesseraError):
         super().__init__(message, **ext)
 
 
+class UnsupportedMediaTypeError(TesseraError):
+    code = "UNSUPPORTED_MEDIA_TYPE"
+    status = 415
+
+
 class InvalidCredentialsError(TesseraError):
     code = "INVALID_CREDENTIALS"
     status = 401

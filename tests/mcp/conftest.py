@@ -105,10 +105,7 @@ async def http(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
 Connect = Callable[..., contextlib.AbstractAsyncContextManager[Client]]
 
 
-@pytest.fixture
-def connect(app: Starlette) -> Connect:
-    """``async with connect(token, mode) as client``: the SDK's client, connected."""
-
+def _opener(app: Starlette) -> Connect:
     @contextlib.asynccontextmanager
     async def open_client(
         token: str | None = ADMIN_TOKEN, mode: str = "legacy", query: str = ""
@@ -122,3 +119,15 @@ def connect(app: Starlette) -> Connect:
             yield c
 
     return open_client
+
+
+@pytest.fixture
+def connect(app: Starlette) -> Connect:
+    """``async with connect(token, mode) as client``: the SDK's client, connected."""
+    return _opener(app)
+
+
+@pytest.fixture
+def connect_to() -> Callable[[Starlette], Connect]:
+    """``async with connect_to(app)(token, mode)``: the same, to an app of the test's own."""
+    return _opener

@@ -21,9 +21,11 @@ pytestmark = pytest.mark.anyio
 
 REFERENCE = Path(__file__).resolve().parents[1] / "replays" / "directus-12.4-tools.json"
 OURS = [
-    *("system-prompt", "items", "folders", "flows", "trigger-flow", "operations", "schema"),
-    *("collections", "fields", "relations"),
+    *("system-prompt", "items", "files", "upload-file", "folders", "flows", "trigger-flow"),
+    *("operations", "schema", "collections", "fields", "relations"),
 ]
+#: Tessera's own tools, which Directus does not have.
+OWN = {"upload-file"}
 ADMIN_ONLY = {"flows", "operations", "collections", "fields", "relations"}
 
 
@@ -38,8 +40,9 @@ def without_descriptions(schema: Any) -> Any:
 def test_names_order_and_input_schemas_are_directus_s():
     reference = json.loads(REFERENCE.read_text())["default"]
     theirs = [tool for tool in reference if tool["name"] in OURS]
-    assert [tool.name for tool in TOOLS] == [tool["name"] for tool in theirs]
-    for ours, directus in zip(TOOLS, theirs, strict=True):
+    shared = [tool for tool in TOOLS if tool.name not in OWN]
+    assert [tool.name for tool in shared] == [tool["name"] for tool in theirs]
+    for ours, directus in zip(shared, theirs, strict=True):
         assert without_descriptions(ours.input_schema) == directus["inputSchema"], ours.name
 
 
@@ -49,7 +52,7 @@ def test_descriptions_are_short_and_every_schema_is_valid():
         jsonschema.Draft202012Validator.check_schema(tool.input_schema)
         jsonschema.Draft202012Validator.check_schema(tool.output_schema)
     listed = json.dumps([tool.to_wire() for tool in TOOLS])
-    assert len(listed) < 27_000  # Directus 12.4 lists these ten tools in 97,350 bytes
+    assert len(listed) < 36_000  # Directus 12.4 lists its eleven of these in 110,444 bytes
 
 
 def test_hints_say_what_each_tool_does():
@@ -75,8 +78,8 @@ async def test_admins_see_every_tool_and_others_the_rest(connect, mode, reader_t
     # trigger-flow waits for an active manual flow (tests/mcp/test_flow_tools.py).
     listed = [name for name in OURS if name != "trigger-flow"]
     assert seen_by_admin == listed
-    # The reader has no permission on directus_folders: the folders tool offers them nothing.
-    hidden = ADMIN_ONLY | {"folders"}
+    # The reader has no permission on files or folders: those tools offer them nothing.
+    hidden = ADMIN_ONLY | {"files", "upload-file", "folders"}
     assert seen_by_reader == [name for name in listed if name not in hidden]
     assert refused.is_error
     assert json.loads(refused.content[0].text) == [

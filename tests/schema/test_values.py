@@ -6,6 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from tessera.schema.overview import SchemaCache
+from tessera.schema.values import value_type
 from tessera.services.collections import CollectionsService
 from tessera.services.schema_change import SchemaContext
 
@@ -131,3 +132,18 @@ def test_rows_written_by_directus_or_by_hand_on_sqlite_read_in_the_same_shapes(d
     assert directus["price"] == "12.50"
     assert by_hand["stamp"].endswith("Z")
     assert (by_hand["at"], by_hand["day"]) == ("soon", "someday")
+
+
+def test_json_in_a_text_column_reads_as_json_on_both_databases(db):
+    """Directus's ``cast-json`` fields (a file's ``tags``) keep JSON in a text column."""
+    plain = sa.Table("cast_json", sa.MetaData(), sa.Column("tags", sa.Text()))
+    typed = sa.Table(
+        "cast_json", sa.MetaData(), sa.Column("tags", value_type("json", data_type="text"))
+    )
+    with db.write() as conn:
+        plain.create(conn)
+        conn.execute(sa.insert(typed), [{"tags": ["red", "dot"]}, {"tags": None}])
+        stored = conn.execute(sa.select(plain.c.tags)).scalars().all()
+        read = conn.execute(sa.select(typed.c.tags)).scalars().all()
+    assert stored == ['["red", "dot"]', None]
+    assert read == [["red", "dot"], None]

@@ -12,12 +12,15 @@ from tessera.access.accountability import Accountability
 from tessera.config import Settings
 from tessera.db.engine import Database
 from tessera.db.system_tables import directus_settings
+from tessera.errors import ServiceUnavailableError
 from tessera.mcp.exchange import Exchange
 from tessera.schema.overview import SchemaCache
 from tessera.services.access_cache import AccessCache
+from tessera.services.files.service import FilesService
 from tessera.services.flows.service import FlowsService
 from tessera.services.items import ItemsService
 from tessera.services.schema_change import SchemaContext
+from tessera.storage import StorageLocations
 
 #: What activity records as the ``origin`` of every change made through MCP.
 MCP_ORIGIN = "mcp"
@@ -74,6 +77,8 @@ class ToolContext:
     mcp: McpSettings
     #: Starts flows (``trigger-flow``); None where the app runs no flows.
     flows: FlowsService | None = None
+    #: Where files are kept (the file tools); None where the app stores none.
+    storage: StorageLocations | None = None
     #: The request's line back to the client (see :mod:`tessera.mcp.exchange`).
     exchange: Exchange = field(default_factory=Exchange)
 
@@ -90,6 +95,7 @@ class ToolContext:
             accountability=replace(accountability, origin=MCP_ORIGIN),
             mcp=mcp,
             flows=getattr(state, "flows", None),
+            storage=getattr(state, "storage", None),
         )
 
     @property
@@ -100,6 +106,24 @@ class ToolContext:
         return ItemsService(
             self.db, self.schema, self.settings, self.accountability, cache=self.access_cache
         )
+
+    def files(self) -> FilesService:
+        """The files service as the caller (uploads, imports, deletes with their blobs)."""
+        return FilesService(
+            self.db,
+            self.schema,
+            self.settings,
+            self._storage(),
+            self.accountability,
+            cache=self.access_cache,
+        )
+
+    def _storage(self) -> StorageLocations:
+        if self.storage is None:
+            raise ServiceUnavailableError(
+                'Service "files" is unavailable. No storage.', service="files", reason="No storage"
+            )
+        return self.storage
 
     def schema_context(self) -> SchemaContext:
         return SchemaContext(self.db, self.schema, self.accountability)

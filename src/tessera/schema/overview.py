@@ -96,6 +96,7 @@ class CollectionInfo:
                     info.type,
                     precision=info.schema.numeric_precision,
                     scale=info.schema.numeric_scale,
+                    data_type=info.schema.data_type,
                 ),
                 primary_key=info.schema.is_primary_key,
             )

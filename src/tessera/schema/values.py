@@ -292,23 +292,35 @@ class FloatValue(_Lenient):
 
 
 class JsonValue(_Lenient):
-    """JSON documents; text that is not JSON (written by someone else) reads as text."""
+    """JSON documents; text that is not JSON (written by someone else) reads as text.
+
+    ``in_text``: the column is a text column holding JSON (Directus's ``cast-json`` fields,
+    such as a file's ``tags``), so it is written and parsed as text on every database, not
+    only on SQLite, where every JSON column is text.
+    """
 
     cache_ok = True
     impl = sa.Text
 
+    def __init__(self, in_text: bool = False) -> None:
+        super().__init__()
+        self.in_text = in_text
+
+    def _as_text(self, dialect: sa.Dialect) -> bool:
+        return self.in_text or _is_sqlite(dialect)
+
     def load_dialect_impl(self, dialect: sa.Dialect) -> sa.types.TypeEngine[Any]:
-        if _is_sqlite(dialect):
+        if self._as_text(dialect):
             return dialect.type_descriptor(sa.Text())
         return dialect.type_descriptor(sa.JSON(none_as_null=True))
 
     def process_result_value(self, value: Any, dialect: sa.Dialect) -> Any:
-        if not _is_sqlite(dialect):
+        if not self._as_text(dialect):
             return value  # the driver has parsed it already
         return super().process_result_value(value, dialect)
 
     def to_db(self, value: Any, dialect: sa.Dialect) -> Any:
-        return dumps_json(value) if _is_sqlite(dialect) else value
+        return dumps_json(value) if self._as_text(dialect) else value
 
     def to_api(self, value: Any) -> Any:
         return json.loads(value) if isinstance(value, str | bytes) else value
@@ -347,9 +359,14 @@ class UuidValue(_Lenient):
 
 
 def value_type(
-    field_type: str, *, precision: int | None = None, scale: int | None = None
+    field_type: str,
+    *,
+    precision: int | None = None,
+    scale: int | None = None,
+    data_type: str | None = None,
 ) -> sa.types.TypeEngine[Any]:
-    """The type that reads and writes a field of ``field_type`` in Directus's shapes."""
+    """The type that reads and writes a field of ``field_type`` in Directus's shapes
+    (``data_type``: the column's type in the database, where it matters)."""
     match field_type:
         case "date":
             return DateValue()
@@ -370,7 +387,7 @@ def value_type(
         case "float":
             return FloatValue()
         case "json":
-            return JsonValue()
+            return JsonValue(in_text=data_type is not None and "json" not in data_type.lower())
         case "csv":
             return CsvValue()
         case "uuid":

@@ -1,4 +1,5 @@
-"""The MCP tools, one module each; :data:`TOOLS` lists them in Directus's order."""
+"""The MCP tools, one module each; :data:`TOOLS` lists them in Directus's order, with
+Tessera's own (``upload-file``) beside their nearest kin."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from tessera.mcp.registry import Registry, Tool
 from tessera.mcp.tools import (
     collections,
     fields,
+    files,
     flows,
     folders,
     items,
@@ -14,11 +16,14 @@ from tessera.mcp.tools import (
     schema,
     system_prompt,
     trigger_flow,
+    upload_file,
 )
 
 TOOLS: list[Tool] = [
     system_prompt.TOOL,
     items.TOOL,
+    files.TOOL,
+    upload_file.TOOL,
     folders.TOOL,
     flows.TOOL,
     trigger_flow.TOOL,
