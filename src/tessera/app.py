@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Sequence
 
@@ -13,6 +14,7 @@ from tessera.config import Settings, ensure_secret, load_settings
 from tessera.db.engine import Database
 from tessera.logs import configure_logging
 from tessera.mcp import transport as mcp_transport
+from tessera.oauth import routes as oauth_routes
 from tessera.rest import activity, auth, files, flows, items, schema, server
 from tessera.rest.errors import EXCEPTION_HANDLERS, UnexpectedErrors
 from tessera.rest.system import routes as system_routes
@@ -21,12 +23,14 @@ from tessera.services.access_cache import AccessCache
 from tessera.services.auth import AuthService
 from tessera.services.flows.runner import FlowRunner
 from tessera.services.flows.service import FlowsService
+from tessera.services.oauth.cleanup import run_on_schedule as oauth_cleanup
 from tessera.storage import StorageLocations, storage_locations
 
 #: Each REST module's routes; a new area is one more entry.
 ROUTE_GROUPS: list[Sequence[BaseRoute]] = [
     server.routes,
     auth.routes,
+    oauth_routes,
     items.routes,
     schema.routes,
     activity.routes,
@@ -51,7 +55,14 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        cleaner = None
+        if settings.mcp_enabled and settings.mcp_oauth_enabled:
+            cleaner = asyncio.create_task(oauth_cleanup(database, settings))
         yield
+        if cleaner is not None:
+            cleaner.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await cleaner
         app.state.flows.background.shutdown()
         await locations.close()
         database.dispose()

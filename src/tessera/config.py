@@ -49,6 +49,22 @@ EXPECTED: dict[str, str] = {
     "QUERY_LIMIT_MAX": "a whole number of at least 1, or -1 for no cap",
     "MCP_ENABLED": "true or false",
     "MCP_PROMPTS_AS_TOOLS": "true or false",
+    "MCP_OAUTH_ENABLED": "true or false",
+    "MCP_OAUTH_DCR_ENABLED": "true or false",
+    "MCP_OAUTH_CIMD_ENABLED": "true or false",
+    "MCP_OAUTH_CIMD_ALLOW_HTTP": "true or false",
+    "MCP_OAUTH_REQUIRE_RESOURCE": "true or false",
+    "MCP_OAUTH_AUTH_CODE_TTL": "a duration such as 60s or 2m (a bare number is milliseconds)",
+    "MCP_OAUTH_CLIENT_UNUSED_TTL": "a duration such as 24h (a bare number is milliseconds)",
+    "MCP_OAUTH_CLIENT_IDLE_TTL": "a duration such as 30d, or 0 for never",
+    "MCP_OAUTH_MAX_CLIENTS": "a whole number, 0 or more (0: no cap)",
+    "MCP_OAUTH_CLEANUP_SCHEDULE": "a cron expression such as */15 * * * *",
+    "RATE_LIMITER_MCP_OAUTH_ENABLED": "true or false",
+    "RATE_LIMITER_MCP_OAUTH_POINTS": "a whole number of at least 1",
+    "RATE_LIMITER_MCP_OAUTH_DURATION": "a number of seconds, at least 1",
+    "RATE_LIMITER_MCP_OAUTH_REGISTRATION_ENABLED": "true or false",
+    "RATE_LIMITER_MCP_OAUTH_REGISTRATION_POINTS": "a whole number of at least 1",
+    "RATE_LIMITER_MCP_OAUTH_REGISTRATION_DURATION": "a number of seconds, at least 1",
     "LOG_LEVEL": "one of " + ", ".join(LOG_LEVELS),
     "DB_CONNECTION_STRING": "a postgresql:// URL",
     "ADMIN_EMAIL": "an email address",
@@ -232,6 +248,32 @@ class Settings(BaseSettings):
     mcp_prompts_as_tools: bool = False
     #: The MCP conformance suite's fixture tools, resources and prompts: for its test only.
     mcp_test_fixtures: bool = False
+    #: Tessera as an OAuth 2.1 authorization server for /mcp (the admin also turns on
+    #: ``mcp_oauth_enabled``); DCR and CIMD each need their setting as well.
+    mcp_oauth_enabled: bool = False
+    mcp_oauth_dcr_enabled: bool = False
+    mcp_oauth_cimd_enabled: bool = False
+    mcp_oauth_auth_code_ttl: str = "60s"
+    mcp_oauth_max_clients: int = 10000
+    mcp_oauth_client_unused_ttl: str = "24h"
+    mcp_oauth_client_idle_ttl: str = "0"
+    mcp_oauth_require_resource: bool = False
+    mcp_oauth_cleanup_schedule: str = "*/15 * * * *"
+    #: HTTPS redirect hosts clients may register (exact or ``*.example.com``); empty: any.
+    mcp_oauth_allowed_redirect_domains: str = ""
+    #: Custom-scheme redirects allowed, as ``scheme://host`` (comma-separated).
+    mcp_oauth_allowed_custom_redirects: str = (
+        "raycast://oauth,cursor://cursor.mcp,cursor://anysphere.cursor-mcp"
+    )
+    mcp_oauth_cimd_allow_http: bool = False
+    mcp_oauth_cimd_allowed_domains: str = ""
+    mcp_oauth_cimd_blocked_tlds: str = ""
+    rate_limiter_mcp_oauth_enabled: bool = True
+    rate_limiter_mcp_oauth_points: int = 60
+    rate_limiter_mcp_oauth_duration: int = 60
+    rate_limiter_mcp_oauth_registration_enabled: bool = True
+    rate_limiter_mcp_oauth_registration_points: int = 30
+    rate_limiter_mcp_oauth_registration_duration: int = 60
     log_level: str = "info"
     #: Environment variables a flow may read as ``$env`` (comma-separated names).
     flows_env_allow_list: str = ""
@@ -308,6 +350,34 @@ class Settings(BaseSettings):
         return value.lower() if isinstance(value, str) else value
 
     @field_validator(
+        "mcp_oauth_auth_code_ttl", "mcp_oauth_client_unused_ttl", "mcp_oauth_client_idle_ttl"
+    )
+    @classmethod
+    def _oauth_duration(cls, value: str) -> str:
+        parse_duration(value)
+        return value
+
+    @field_validator("mcp_oauth_max_clients")
+    @classmethod
+    def _max_clients(cls, value: int) -> int:
+        if value < 0:
+            raise ValueError("must not be negative")
+        return value
+
+    @field_validator("mcp_oauth_cleanup_schedule")
+    @classmethod
+    def _cleanup_schedule(cls, value: str) -> str:
+        from croniter import croniter
+
+        if not croniter.is_valid(value):
+            raise ValueError("not a cron expression")
+        return value
+
+    @field_validator(
+        "rate_limiter_mcp_oauth_points",
+        "rate_limiter_mcp_oauth_duration",
+        "rate_limiter_mcp_oauth_registration_points",
+        "rate_limiter_mcp_oauth_registration_duration",
         "rate_limiter_login_points",
         "rate_limiter_login_duration",
         "rate_limiter_login_account_points",
@@ -426,6 +496,25 @@ class Settings(BaseSettings):
         return tuple(n.strip() for n in self.flows_env_allow_list.split(",") if n.strip())
 
     @property
+    def mcp_oauth_custom_redirects(self) -> tuple[str, ...]:
+        """``MCP_OAUTH_ALLOWED_CUSTOM_REDIRECTS`` as ``scheme://host`` entries, lower case."""
+        return _names(self.mcp_oauth_allowed_custom_redirects, lower=True)
+
+    @property
+    def mcp_oauth_redirect_domains(self) -> tuple[str, ...]:
+        return _names(self.mcp_oauth_allowed_redirect_domains, lower=True)
+
+    @property
+    def mcp_oauth_cimd_domains(self) -> tuple[str, ...]:
+        return _names(self.mcp_oauth_cimd_allowed_domains, lower=True)
+
+    @property
+    def mcp_oauth_cimd_tlds(self) -> tuple[str, ...]:
+        """Blocked TLDs of CIMD hosts; Directus's built-in list when none are set."""
+        listed = _names(self.mcp_oauth_cimd_blocked_tlds, lower=True)
+        return listed or ("test", "localhost", "invalid", "example", "local", "onion")
+
+    @property
     def excluded_tables(self) -> frozenset[str]:
         return frozenset(t.strip() for t in self.db_exclude_tables.split(",") if t.strip())
 
@@ -446,6 +535,12 @@ class Settings(BaseSettings):
     def storage_location_names(self) -> list[str]:
         """``STORAGE_LOCATIONS`` as a list, the default location first."""
         return self.storage_locations.split(",")
+
+
+def _names(value: str, *, lower: bool = False) -> tuple[str, ...]:
+    """A comma-separated list, trimmed, empty entries dropped."""
+    names = (name.strip() for name in value.split(","))
+    return tuple(name.lower() if lower else name for name in names if name)
 
 
 def load_settings(env_file: str | os.PathLike[str] | None = ".env", **overrides: Any) -> Settings:

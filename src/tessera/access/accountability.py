@@ -22,6 +22,10 @@ class Accountability:
     ip: str | None = None
     user_agent: str | None = None
     origin: str | None = None
+    #: The OAuth client the caller connected through (only ever on /mcp), and the scopes
+    #: its grant holds; None for every other kind of credential.
+    oauth_client: str | None = None
+    scopes: frozenset[str] | None = None
 
 
 def require_admin(accountability: Accountability | None) -> None:

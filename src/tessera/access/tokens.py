@@ -37,9 +37,12 @@ def issue_access_token(
     ttl: dt.timedelta,
     session: str | None = None,
     now: dt.datetime | None = None,
+    claims: dict[str, Any] | None = None,
 ) -> IssuedToken:
+    """A signed JWT; ``claims`` adds to the standard ones (OAuth's ``scope`` and ``aud``)."""
     issued = now or dt.datetime.now(dt.UTC)
-    claims: dict[str, Any] = {
+    payload: dict[str, Any] = {
+        **(claims or {}),
         "id": user,
         "role": role,
         "app_access": app_access,
@@ -49,8 +52,8 @@ def issue_access_token(
         "iss": ISSUER,
     }
     if session is not None:
-        claims["session"] = session
-    token = jwt.encode(claims, secret, algorithm=ALGORITHM)
+        payload["session"] = session
+    token = jwt.encode(payload, secret, algorithm=ALGORITHM)
     return IssuedToken(token, int(ttl.total_seconds() * 1000))
 
 
@@ -66,8 +69,13 @@ def looks_like_access_token(token: str) -> bool:
 def read_access_token(secret: str, token: str) -> dict[str, Any]:
     """The verified claims; TOKEN_EXPIRED for an old token, INVALID_TOKEN for a bad one."""
     try:
+        # An OAuth token's ``aud`` is checked by the one route that takes it (/mcp).
         claims = jwt.decode(
-            token, secret, algorithms=[ALGORITHM], issuer=ISSUER, options={"require": ["exp"]}
+            token,
+            secret,
+            algorithms=[ALGORITHM],
+            issuer=ISSUER,
+            options={"require": ["exp"], "verify_aud": False},
         )
     except jwt.ExpiredSignatureError:
         raise TokenExpiredError() from None

@@ -6,6 +6,7 @@ import click
 
 from tessera import __version__
 from tessera.cli.access import permissions, policies, roles
+from tessera.cli.oauth import oauth
 from tessera.cli.prompts import prompts
 from tessera.cli.schema import schema
 from tessera.cli.server import init, serve
@@ -41,3 +42,4 @@ main.add_command(permissions)
 main.add_command(tokens)
 main.add_command(settings)
 main.add_command(prompts)
+main.add_command(oauth)

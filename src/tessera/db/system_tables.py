@@ -288,6 +288,84 @@ directus_sessions = sa.Table(
     sa.Column("oauth_client", sa.String(255), index=True),
 )
 
+#: MCP OAuth clients, registered by DCR or from a Client ID Metadata Document.
+directus_oauth_clients = sa.Table(
+    "directus_oauth_clients",
+    metadata,
+    sa.Column("client_id", sa.String(255), primary_key=True),
+    sa.Column("client_name", sa.String(200), nullable=False),
+    sa.Column("redirect_uris", sa.JSON(), nullable=False),
+    sa.Column("grant_types", sa.JSON(), nullable=False),
+    sa.Column("token_endpoint_auth_method", sa.String(32), nullable=False, server_default="none"),
+    sa.Column("client_secret_hash", sa.String(64)),
+    sa.Column("registration_type", sa.String(8), nullable=False),
+    sa.Column("client_uri", sa.String(255)),
+    sa.Column("logo_uri", sa.String(255)),
+    sa.Column("tos_uri", sa.String(255)),
+    sa.Column("policy_uri", sa.String(255)),
+    sa.Column("metadata_fetched_at", DATETIME),
+    sa.Column("metadata_expires_at", DATETIME),
+    sa.Column("metadata_etag", sa.String(255)),
+    sa.Column("date_created", DATETIME, nullable=False, server_default=NOW),
+)
+
+
+def _client_key() -> sa.ForeignKey:
+    return sa.ForeignKey("directus_oauth_clients.client_id", ondelete="CASCADE")
+
+
+def _user_key() -> sa.ForeignKey:
+    return sa.ForeignKey("directus_users.id", ondelete="CASCADE")
+
+
+#: What a user approved for a client and redirect URI (the scope granted).
+directus_oauth_consents = sa.Table(
+    "directus_oauth_consents",
+    metadata,
+    sa.Column("id", UUID, primary_key=True),
+    sa.Column("user", UUID, _user_key(), nullable=False),
+    sa.Column("client", sa.String(255), _client_key(), nullable=False),
+    sa.Column("redirect_uri", sa.String(255), nullable=False),
+    sa.Column("scope", sa.String(255)),
+    sa.Column("date_created", DATETIME, nullable=False, server_default=NOW),
+    sa.Column("date_updated", DATETIME, nullable=False, server_default=NOW),
+    sa.UniqueConstraint("user", "client", "redirect_uri"),
+)
+
+#: Authorization codes, by their SHA-256; burned (``used_at``) by the exchange.
+directus_oauth_codes = sa.Table(
+    "directus_oauth_codes",
+    metadata,
+    sa.Column("id", UUID, primary_key=True),
+    sa.Column("code_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("client", sa.String(255), _client_key(), nullable=False),
+    sa.Column("user", UUID, _user_key(), nullable=False),
+    sa.Column("redirect_uri", sa.String(255), nullable=False),
+    sa.Column("resource", sa.String(255), nullable=False),
+    sa.Column("code_challenge", sa.String(255), nullable=False),
+    sa.Column("code_challenge_method", sa.String(10), nullable=False),
+    sa.Column("scope", sa.String(255)),
+    sa.Column("expires_at", DATETIME, nullable=False),
+    sa.Column("used_at", DATETIME),
+)
+
+#: Grants: one per (client, user), following its session as refresh tokens rotate.
+directus_oauth_tokens = sa.Table(
+    "directus_oauth_tokens",
+    metadata,
+    sa.Column("id", UUID, primary_key=True),
+    sa.Column("client", sa.String(255), _client_key(), nullable=False),
+    sa.Column("user", UUID, _user_key(), nullable=False),
+    sa.Column("session", sa.String(64), nullable=False, unique=True),
+    sa.Column("previous_session", sa.String(64), index=True),
+    sa.Column("resource", sa.String(255), nullable=False),
+    sa.Column("code_hash", sa.String(64)),
+    sa.Column("scope", sa.String(255)),
+    sa.Column("expires_at", DATETIME, nullable=False),
+    sa.Column("date_created", DATETIME, nullable=False, server_default=NOW),
+    sa.UniqueConstraint("client", "user"),
+)
+
 directus_activity = sa.Table(
     "directus_activity",
     metadata,

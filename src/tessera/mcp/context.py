@@ -24,6 +24,8 @@ from tessera.storage import StorageLocations
 
 #: What activity records as the ``origin`` of every change made through MCP.
 MCP_ORIGIN = "mcp"
+#: The OAuth scope that allows every tool; ``mcp:read`` allows only reads.
+FULL_SCOPE = "mcp:access"
 
 
 @dataclass(frozen=True)
@@ -101,6 +103,12 @@ class ToolContext:
     @property
     def is_admin(self) -> bool:
         return self.accountability.admin
+
+    @property
+    def read_only(self) -> bool:
+        """An OAuth grant without ``mcp:access`` (``mcp:read``): read-only tools and actions."""
+        scopes = self.accountability.scopes
+        return scopes is not None and FULL_SCOPE not in scopes
 
     def items(self) -> ItemsService:
         return ItemsService(

@@ -2,7 +2,8 @@
 
 A tool's ``action`` enum keeps the actions the caller's permissions grant somewhere
 (:attr:`~tessera.mcp.registry.Tool.granted`) and, unless the project allows deletes,
-loses ``delete``; a tool left with no action is not listed, nor one that says it has
+loses ``delete``; an OAuth grant of ``mcp:read`` keeps only read-only tools and the
+``read`` action; a tool left with no action is not listed, nor one that says it has
 nothing for this caller (:attr:`~tessera.mcp.registry.Tool.available`). This only shapes the list:
 a call of a dropped action is still refused by the services, as before.
 """
@@ -26,12 +27,14 @@ def listed(tool: Tool, ctx: ToolContext) -> dict[str, Any] | None:
     wire = tool.to_wire()
     action = wire["inputSchema"].get("properties", {}).get("action")
     if action is None:
-        return wire
+        return None if ctx.read_only and tool.writes(None) else wire
     granted = tool.granted(ctx) if tool.granted is not None else None
     offered = [
         name
         for name in action["enum"]
-        if (granted is None or name in granted) and (name != "delete" or ctx.mcp.allow_deletes)
+        if (granted is None or name in granted)
+        and (name != "delete" or ctx.mcp.allow_deletes)
+        and not (ctx.read_only and tool.writes(name))
     ]
     if not offered:
         return None

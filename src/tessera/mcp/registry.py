@@ -85,6 +85,13 @@ class Tool:
         }
         object.__setattr__(self, "output_schema", output)
 
+    def writes(self, action: object) -> bool:
+        """Whether a call with ``action`` may change something (refused to ``mcp:read``)."""
+        if self.read_only:
+            return False
+        has_actions = "action" in self.input_schema.get("properties", {})
+        return not (has_actions and action == "read")
+
     def to_wire(self) -> dict[str, Any]:
         """The tool as ``tools/list`` lists it."""
         annotations: dict[str, Any] = {"title": self.title, "readOnlyHint": self.read_only}
@@ -157,6 +164,8 @@ class Registry:
             raise ForbiddenError("You must be an admin to access this tool")
         args = validate(tool.arguments, coerce_json_strings(arguments or {}))
         action = getattr(args, "action", None)
+        if ctx.read_only and tool.writes(action):
+            raise ForbiddenError("This grant is read-only (scope mcp:read)")
         if action == "delete" and not ctx.mcp.allow_deletes:
             raise InvalidPayloadError("Delete actions are disabled")
         data = tool.handler(ctx, args)

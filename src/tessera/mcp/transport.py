@@ -81,6 +81,7 @@ from tessera.mcp.registry_mode import RegistryMode
 from tessera.mcp.tools import REGISTRY
 from tessera.rest.caller import client_of, request_token
 from tessera.rest.errors import error_response
+from tessera.services.oauth import audit as oauth_audit
 
 #: The SDK's limit: a body above it is refused before it is parsed.
 MAX_BODY_BYTES = 4 * 1024 * 1024
@@ -128,8 +129,14 @@ def _serve(request: Request, body: bytes) -> Response | Deferred:
     mcp = read_mcp_settings(state.db)
     if not mcp.enabled:
         return error_response(ForbiddenError("MCP must be enabled"))
+    token = request_token(request)
     try:
-        who = state.auth.authenticate(request_token(request), client_of(request))
+        who = state.auth.authenticate(
+            token,
+            client_of(request),
+            resource=_public_base(request) + "/mcp",
+            in_header=_from_header(request, token),
+        )
     except TesseraError as exc:
         headers = _challenge(request, "invalid_token") if exc.status == 401 else None
         return error_response(exc, headers=headers)
@@ -154,6 +161,8 @@ def _serve(request: Request, body: bytes) -> Response | Deferred:
     # As in Directus, any other ``tool_mode`` is the default one.
     registry_mode = request.query_params.get("tool_mode") == "registry"
     surface = _surface(state.settings, registry_mode)
+    if ctx.read_only and message.get("method") == "tools/call" and _writes(surface, message):
+        return _insufficient_scope(request, message.get("id"))
     sse = _accepts_sse(request.headers.get("accept"))
     version = request.headers.get(MCP_PROTOCOL_VERSION_HEADER)
     if version is not None and version not in HANDSHAKE_PROTOCOL_VERSIONS:
@@ -253,10 +262,50 @@ def _reply(
     """The JSON-RPC response to one request, and its HTTP status."""
     try:
         result = dispatch(surface, ctx, method, params, version)
+        if method == "tools/call" and ctx.accountability.oauth_client is not None:
+            oauth_audit.log_call(ctx.db, ctx.accountability)
     except RpcError as exc:
         status = ERROR_CODE_HTTP_STATUS.get(exc.code, 200) if modern else 200
         return {"jsonrpc": "2.0", "id": request_id, "error": exc.to_wire()}, status
     return {"jsonrpc": "2.0", "id": request_id, "result": result}, 200
+
+
+def _from_header(request: Request, token: str | None) -> bool:
+    """Whether ``token`` came in the Authorization header (OAuth tokens must)."""
+    header = request.headers.get("authorization", "")
+    return bool(token) and header.partition(" ")[2].strip() == token
+
+
+def _writes(surface: Surface, message: dict[str, Any]) -> bool:
+    """Whether a ``tools/call`` would change something: a tool that is not read-only, in
+    any action but ``read``. Registry mode's ``execute`` is judged by the tool it runs."""
+    params = message.get("params")
+    if not isinstance(params, dict):
+        return False
+    name, arguments = params.get("name"), params.get("arguments") or {}
+    if surface.tools is REGISTRY_MODE and name == "execute" and isinstance(arguments, dict):
+        name, arguments = arguments.get("name"), arguments.get("input") or {}
+        if isinstance(arguments, str):
+            try:
+                arguments = json.loads(arguments)
+            except ValueError:
+                arguments = {}
+    tool = REGISTRY.tools.get(str(name))
+    if tool is None or not isinstance(arguments, dict):
+        return False
+    return tool.writes(arguments.get("action"))
+
+
+def _insufficient_scope(request: Request, request_id: Any) -> Response:
+    """403 with the step-up challenge: this call needs ``mcp:access``, the grant is read-only."""
+    response = _rpc_error(
+        request_id if _valid_id(request_id) else None,
+        INVALID_REQUEST,
+        "Insufficient scope: the grant is read-only (mcp:read)",
+        403,
+    )
+    response.headers.update(_challenge(request, "insufficient_scope"))
+    return response
 
 
 def _valid_id(value: Any) -> bool:

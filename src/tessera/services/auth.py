@@ -27,7 +27,7 @@ import datetime as dt
 import functools
 import secrets
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import sqlalchemy as sa
@@ -45,6 +45,7 @@ from tessera.config import Settings, ensure_secret, parse_duration
 from tessera.db.engine import Database
 from tessera.db.system_tables import directus_sessions, directus_settings, directus_users
 from tessera.errors import (
+    ForbiddenError,
     InvalidCredentialsError,
     InvalidPayloadError,
     InvalidTokenError,
@@ -211,13 +212,69 @@ class AuthService:
         session = read_access_token(self.secret, token).get("session")
         return session if isinstance(session, str) else None
 
-    def authenticate(self, token: str | None, client: Client = Client()) -> Accountability:
-        """The caller behind a token (None: an unauthenticated caller)."""
+    def authenticate(
+        self,
+        token: str | None,
+        client: Client = Client(),
+        *,
+        resource: str | None = None,
+        in_header: bool = True,
+    ) -> Accountability:
+        """The caller behind a token (None: an unauthenticated caller).
+
+        An OAuth access token (a JWT with ``aud``) is taken only where ``resource`` is
+        given — /mcp — only from the Authorization header (``in_header``), and only when
+        its audience is exactly that resource; anywhere else it is FORBIDDEN, as behind
+        Directus's ``mcp-oauth-guard``.
+        """
         with self.db.read() as conn:
-            user, role = self._user_for(conn, token) if token else (None, None)
+            claims = None
+            if token and looks_like_access_token(token):
+                claims = read_access_token(self.secret, token)
+                if "aud" in claims:
+                    return self._oauth_caller(conn, claims, client, resource, in_header)
+            user, role = self._user_for(conn, token, claims) if token else (None, None)
             return self.callers.resolve(
                 conn, user, role, ip=client.ip, user_agent=client.user_agent, origin=client.origin
             )
+
+    def _oauth_caller(
+        self,
+        conn: Connection,
+        claims: dict[str, Any],
+        client: Client,
+        resource: str | None,
+        in_header: bool,
+    ) -> Accountability:
+        """An OAuth grant's caller: its live session (one lookup) names the client."""
+        if resource is None:
+            raise ForbiddenError("OAuth access tokens are only accepted by /mcp")
+        if not in_header or claims["aud"] != resource or not isinstance(claims.get("scope"), str):
+            # 401, so /mcp answers with the challenge (MCP authorization: invalid token).
+            raise InvalidCredentialsError()
+        sessions, users = directus_sessions, directus_users
+        found = conn.execute(
+            sa.select(sessions.c.expires, sessions.c.oauth_client, users.c.status, users.c.role)
+            .join(users, users.c.id == sessions.c.user)
+            .where(
+                sessions.c.token == str(claims.get("session")),
+                sessions.c.user == claims["id"],
+                sessions.c.oauth_client.is_not(None),
+            )
+        ).first()
+        if found is None or _aware(found.expires) < _now() or found.status != "active":
+            raise InvalidCredentialsError()
+        role = str(found.role) if found.role is not None else None
+        who = self.callers.resolve(
+            conn,
+            claims["id"],
+            role,
+            ip=client.ip,
+            user_agent=client.user_agent,
+            origin=client.origin,
+        )
+        scopes = frozenset(claims["scope"].split())
+        return replace(who, oauth_client=found.oauth_client, scopes=scopes)
 
     def _hold_back(self, keys: dict[str, str | None]) -> None:
         """REQUESTS_EXCEEDED when this IP or this email has failed too often lately."""
@@ -290,11 +347,12 @@ class AuthService:
                 )
         self.failures.reset(user.id)
 
-    def _user_for(self, conn: Connection, token: str) -> tuple[str, str | None]:
-        """The active user behind ``token``, and their role."""
+    def _user_for(
+        self, conn: Connection, token: str, claims: dict[str, Any] | None = None
+    ) -> tuple[str, str | None]:
+        """The active user behind ``token`` (a JWT when its ``claims`` are given), and role."""
         users = directus_users
-        if looks_like_access_token(token):
-            claims = read_access_token(self.secret, token)
+        if claims is not None:
             user = claims["id"]
             if "session" in claims and not _session_is_live(conn, claims["session"], user):
                 raise InvalidCredentialsError()
@@ -305,7 +363,7 @@ class AuthService:
             sa.select(users.c.id, users.c.status, users.c.role).where(where)
         ).first()
         if found is None:
-            if looks_like_access_token(token):
+            if claims is not None:
                 raise InvalidTokenError()
             raise InvalidCredentialsError()
         if found.status != "active":
@@ -403,7 +461,10 @@ def _session_is_live(conn: Connection, key: Any, user: str) -> bool:
     sessions = directus_sessions
     expires = conn.execute(
         sa.select(sessions.c.expires).where(
-            sessions.c.token == str(key), sessions.c.user == user, sessions.c.share.is_(None)
+            sessions.c.token == str(key),
+            sessions.c.user == user,
+            sessions.c.share.is_(None),
+            sessions.c.oauth_client.is_(None),
         )
     ).scalar()
     return expires is not None and _aware(expires) >= _now()
