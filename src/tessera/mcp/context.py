@@ -112,7 +112,12 @@ class ToolContext:
 
     def items(self) -> ItemsService:
         return ItemsService(
-            self.db, self.schema, self.settings, self.accountability, cache=self.access_cache
+            self.db,
+            self.schema,
+            self.settings,
+            self.accountability,
+            cache=self.access_cache,
+            events=self.flows.events.emitter() if self.flows else None,
         )
 
     def files(self) -> FilesService:
