@@ -15,7 +15,7 @@ from tessera.db.engine import Database
 from tessera.logs import configure_logging
 from tessera.mcp import transport as mcp_transport
 from tessera.oauth import routes as oauth_routes
-from tessera.rest import activity, auth, files, flows, items, schema, server
+from tessera.rest import activity, assets, auth, files, flows, items, schema, server
 from tessera.rest.errors import EXCEPTION_HANDLERS, UnexpectedErrors
 from tessera.rest.system import routes as system_routes
 from tessera.schema.overview import SchemaCache
@@ -34,6 +34,7 @@ ROUTE_GROUPS: list[Sequence[BaseRoute]] = [
     items.routes,
     schema.routes,
     activity.routes,
+    assets.routes,
     files.routes,
     flows.routes,
     mcp_transport.routes,

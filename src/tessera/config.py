@@ -92,6 +92,13 @@ EXPECTED: dict[str, str] = {
     "RATE_LIMITER_LOGIN_ACCOUNT_DURATION": "a number of seconds, at least 1",
     "FLOWS_OPERATION_TIMEOUT": "a duration such as 30s or 2m (a bare number is milliseconds)",
     "FLOWS_MAX_DEPTH": "a whole number of at least 1",
+    "ASSETS_CACHE_TTL": "a duration such as 30d or 1h (a bare number is milliseconds)",
+    "ASSETS_CACHE_REVALIDATE": "true or false",
+    "ASSETS_TRANSFORM_MAX_CONCURRENT": "a whole number of at least 1",
+    "ASSETS_TRANSFORM_IMAGE_MAX_DIMENSION": "a whole number of pixels, at least 1",
+    "ASSETS_TRANSFORM_IMAGE_MAX_OUTPUT_DIMENSION": "a whole number of pixels, at least 1",
+    "ASSETS_TRANSFORM_MAX_OPERATIONS": "a whole number, 0 or more",
+    "ASSETS_TRANSFORM_TIMEOUT": "a duration such as 7500ms or 10s (a bare number is milliseconds)",
 }
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w|y)?\s*$")
@@ -281,6 +288,20 @@ class Settings(BaseSettings):
     flows_operation_timeout: str = "60s"
     #: How many flows deep the trigger operation may chain runs (Tessera's guard on cycles).
     flows_max_depth: int = 10
+    #: How long browsers and proxies may keep an asset (``Cache-Control: max-age``).
+    assets_cache_ttl: str = "30d"
+    #: Ask clients to revalidate every asset (``max-age=0, must-revalidate``) instead.
+    assets_cache_revalidate: bool = False
+    #: Image transformations running at once; one more is refused with 503.
+    assets_transform_max_concurrent: int = 25
+    #: The widest or tallest image that is decoded for a transformation, in pixels.
+    assets_transform_image_max_dimension: int = 6000
+    #: The widest or tallest image a transformation may produce at any step, in pixels.
+    assets_transform_image_max_output_dimension: int = 6000
+    #: Operations one ``transforms`` parameter may list.
+    assets_transform_max_operations: int = 5
+    #: How long one transformation may run before the request is answered with 503.
+    assets_transform_timeout: str = "7500ms"
 
     @field_validator("db_port", "port")
     @classmethod
@@ -336,6 +357,37 @@ class Settings(BaseSettings):
     def _depth(cls, value: int) -> int:
         if value < 1:
             raise ValueError("must be at least 1")
+        return value
+
+    @field_validator("assets_cache_ttl")
+    @classmethod
+    def _cache_ttl(cls, value: str) -> str:
+        parse_duration(value)
+        return value
+
+    @field_validator("assets_transform_timeout")
+    @classmethod
+    def _transform_timeout(cls, value: str) -> str:
+        if parse_duration(value) <= dt.timedelta(0):
+            raise ValueError("must be longer than nothing")
+        return value
+
+    @field_validator(
+        "assets_transform_max_concurrent",
+        "assets_transform_image_max_dimension",
+        "assets_transform_image_max_output_dimension",
+    )
+    @classmethod
+    def _positive(cls, value: int) -> int:
+        if value < 1:
+            raise ValueError("must be at least 1")
+        return value
+
+    @field_validator("assets_transform_max_operations")
+    @classmethod
+    def _operations(cls, value: int) -> int:
+        if value < 0:
+            raise ValueError("must not be negative")
         return value
 
     @field_validator("session_refresh_grace_period")
