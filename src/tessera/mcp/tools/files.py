@@ -110,10 +110,11 @@ def run(ctx: ToolContext, args: Read | Update | Delete | Import) -> Any:
     query = args.query.raw() if args.query else {}
     items = files.items()
     if isinstance(args, Update):
+        change = dict(args.data)
         if args.keys is not None:
-            keys = files.update_many(args.keys, dict(args.data))
+            keys = anyio.from_thread.run(files.update_many, args.keys, change)
         else:
-            keys = files.update_by_query(query, dict(args.data))
+            keys = anyio.from_thread.run(files.update_by_query, query, change)
         fields = {"fields": query["fields"]} if "fields" in query else {}
         return items.read_many(FILES, keys, fields)
     if args.keys is not None:
