@@ -65,7 +65,8 @@ def security_headers(form_action: str = "'self'") -> dict[str, str]:
     return {
         "Cache-Control": "no-store",
         "X-Frame-Options": "DENY",
-        "Referrer-Policy": "no-referrer",
+        # Not no-referrer: with it browsers send ``Origin: null`` on the pages' own forms.
+        "Referrer-Policy": "same-origin",
         "X-Content-Type-Options": "nosniff",
         "Content-Security-Policy": (
             "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' https: data:; "
