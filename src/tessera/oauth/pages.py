@@ -64,14 +64,12 @@ def _authorize(request: Request) -> Response:
     state = request.app.state
     params = {name: request.query_params.getlist(name) for name in request.query_params}
     try:
+        authorize.prepare_client(
+            state.db, params, state.settings, cimd_enabled=on.cimd, fetch=_fetcher(request)
+        )
         with state.db.write() as conn:
             asked = authorize.check_request(
-                conn,
-                params,
-                state.settings,
-                resource_of(request),
-                cimd_enabled=on.cimd,
-                fetch=_fetcher(request),
+                conn, params, state.settings, resource_of(request), cimd_enabled=on.cimd
             )
             scope = authorize.remembered(conn, user, asked)
             code = None

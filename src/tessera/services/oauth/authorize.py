@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy import Connection
 
 from tessera.config import Settings
+from tessera.db.engine import Database
 from tessera.db.system_tables import directus_oauth_codes, directus_oauth_consents
 from tessera.services.oauth import cimd
 from tessera.services.oauth.clients import OAuthClient, find
@@ -60,9 +61,10 @@ def check_request(
     resource: str,
     *,
     cimd_enabled: bool,
-    fetch: cimd.Fetcher,
 ) -> AuthorizationRequest:
-    """The request, or the first thing wrong with it (:class:`Untrusted` / :class:`Redirected`)."""
+    """The request, or the first thing wrong with it (:class:`Untrusted` / :class:`Redirected`).
+
+    A CIMD client's row must be fresh already (:func:`prepare_client`)."""
     for name, values in params.items():
         if len(values) > 1:
             raise Untrusted("invalid_request", f"Duplicate parameter: {name}")
@@ -71,10 +73,8 @@ def check_request(
     client_id = given.get("client_id")
     if not client_id:
         raise unknown
-    if cimd.is_cimd_url(client_id, settings):
-        if not cimd_enabled:
-            raise Untrusted("invalid_client", "CIMD client registration is disabled")
-        cimd.resolve_client(conn, client_id, settings, fetch)
+    if cimd.is_cimd_url(client_id, settings) and not cimd_enabled:
+        raise Untrusted("invalid_client", "CIMD client registration is disabled")
     client = find(conn, client_id)
     redirect_uri = given.get("redirect_uri")
     if client is None or not redirect_uri or not matches(redirect_uri, client.redirect_uris):
@@ -106,6 +106,23 @@ def check_request(
     if (asked or resource) != resource:
         raise back("invalid_target", f"resource must be {resource}")
     return AuthorizationRequest(client, redirect_uri, challenge, scope, resource, state)
+
+
+def prepare_client(
+    db: Database,
+    params: Mapping[str, Sequence[str]],
+    settings: Settings,
+    *,
+    cimd_enabled: bool,
+    fetch: cimd.Fetcher,
+) -> None:
+    """Fetch a CIMD client's metadata when it is new or stale (before any transaction)."""
+    values = params.get("client_id") or []
+    if len(values) == 1 and cimd_enabled and cimd.is_cimd_url(values[0], settings):
+        try:
+            cimd.resolve_client(db, values[0], settings, fetch)
+        except OAuthError as exc:
+            raise Untrusted(exc.error, exc.description) from None
 
 
 def remembered(conn: Connection, user: str, request: AuthorizationRequest) -> str | None:

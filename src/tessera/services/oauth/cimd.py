@@ -24,9 +24,9 @@ import anyio
 import anyio.from_thread
 import httpx
 import sqlalchemy as sa
-from sqlalchemy import Connection
 
 from tessera.config import Settings
+from tessera.db.engine import Database
 from tessera.db.system_tables import directus_oauth_clients
 from tessera.services.oauth.clients import check_capacity, client_metadata
 from tessera.services.oauth.common import aware, now
@@ -91,54 +91,61 @@ def check_url(client_id: str, settings: Settings) -> None:
         raise bad
 
 
-def resolve_client(conn: Connection, client_id: str, settings: Settings, fetch: Fetcher) -> None:
-    """Make sure the row for a CIMD ``client_id`` is present and fresh, fetching if not."""
+def resolve_client(db: Database, client_id: str, settings: Settings, fetch: Fetcher) -> None:
+    """Make sure the row for a CIMD ``client_id`` is present and fresh, fetching if not.
+
+    The fetch happens between two short transactions, never inside one: a slow document
+    host must not hold the database's write lock.
+    """
     check_url(client_id, settings)
     c = directus_oauth_clients
-    row = conn.execute(
-        sa.select(c.c.registration_type, c.c.metadata_expires_at, c.c.metadata_etag).where(
-            c.c.client_id == client_id
-        )
-    ).first()
-    if row is not None and row.registration_type != "cimd":
-        raise OAuthError("invalid_client", "Invalid client_id")
-    if row is not None and row.metadata_expires_at and aware(row.metadata_expires_at) > now():
-        return
-    if row is None:
-        check_capacity(conn, settings)
+    with db.read() as conn:
+        row = conn.execute(
+            sa.select(c.c.registration_type, c.c.metadata_expires_at, c.c.metadata_etag).where(
+                c.c.client_id == client_id
+            )
+        ).first()
+        if row is not None and row.registration_type != "cimd":
+            raise OAuthError("invalid_client", "Invalid client_id")
+        if row is not None and row.metadata_expires_at and aware(row.metadata_expires_at) > now():
+            return
+        if row is None:
+            check_capacity(conn, settings)
     try:
         fetched = fetch(client_id, row.metadata_etag if row is not None else None)
     except OAuthError:
         raise
     except Exception:
-        message = "The client metadata document could not be fetched"
-        raise OAuthError("invalid_client", message) from None
+        raise _refused("The client metadata document could not be fetched") from None
     fetched_at = now()
-    timing = {
+    values: dict[str, Any] = {
         "metadata_fetched_at": fetched_at,
         "metadata_expires_at": fetched_at + fetched.ttl,
         "metadata_etag": fetched.etag,
     }
     if fetched.document is None:
         if row is None:
-            raise OAuthError("invalid_client", "The client metadata document could not be fetched")
-        conn.execute(sa.update(c).where(c.c.client_id == client_id).values(**timing))
-        return
-    document = fetched.document
-    if document.get("client_id") != client_id:
-        raise OAuthError("invalid_client", "The metadata document's client_id is not its URL")
-    if "client_secret" in document or "client_secret_expires_at" in document:
-        raise OAuthError("invalid_client", "A metadata document must not carry a client secret")
-    try:
-        values = client_metadata(document, settings, cimd=True)
-    except OAuthError as exc:
-        raise OAuthError("invalid_client", exc.description) from None
-    if row is None:
-        conn.execute(
-            sa.insert(c).values(client_id=client_id, registration_type="cimd", **values, **timing)
-        )
+            raise _refused("The client metadata document could not be fetched")
     else:
-        conn.execute(sa.update(c).where(c.c.client_id == client_id).values(**values, **timing))
+        values |= _checked(fetched.document, client_id, settings)
+    with db.write() as conn:
+        if conn.execute(sa.update(c).where(c.c.client_id == client_id).values(**values)).rowcount:
+            return
+        if "client_name" not in values:  # a 304 for a row removed meanwhile
+            raise _refused("The client metadata document could not be fetched")
+        conn.execute(sa.insert(c).values(client_id=client_id, registration_type="cimd", **values))
+
+
+def _checked(document: dict[str, Any], client_id: str, settings: Settings) -> dict[str, Any]:
+    """The row's values from a fetched document, or ``invalid_client`` saying what is wrong."""
+    if document.get("client_id") != client_id:
+        raise _refused("The metadata document's client_id is not its URL")
+    if "client_secret" in document or "client_secret_expires_at" in document:
+        raise _refused("A metadata document must not carry a client secret")
+    try:
+        return client_metadata(document, settings, cimd=True)
+    except OAuthError as exc:
+        raise _refused(exc.description) from None
 
 
 def guarded_fetcher(settings: Settings) -> Fetcher:
