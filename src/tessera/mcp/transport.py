@@ -40,6 +40,10 @@ Order of checks, as in Directus: ``MCP_ENABLED`` (404), then ``Host``/``Origin``
 DNS rebinding (421/403: PUBLIC_URL's host and loopback addresses are allowed), the
 ``mcp_enabled`` setting (403 "MCP must be enabled"), credentials (401 with the
 ``WWW-Authenticate`` challenge naming the protected-resource metadata), then the request.
+An OAuth access token (:mod:`tessera.oauth`) counts only from the ``Authorization`` header
+and for this resource (``PUBLIC_URL/mcp``); a grant of ``mcp:read`` calling a tool that
+writes is 403 with an ``insufficient_scope`` challenge before anything runs, and each tool
+call made with an OAuth token is an activity row on its client.
 """
 
 from __future__ import annotations
