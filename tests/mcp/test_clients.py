@@ -72,8 +72,8 @@ def test_it_lists_the_tools(inspector, server):
     listed = run(inspector, server, "--method", "tools/list")
     names = [tool["name"] for tool in listed["tools"]]
     assert names == [  # no trigger-flow: there is no manual flow
-        *("system-prompt", "items", "files", "upload-file", "folders", "flows", "operations"),
-        "schema",
+        *("system-prompt", "items", "files", "upload-file", "folders", "assets"),
+        *("file-content", "flows", "operations", "schema"),
         *("collections", "fields", "relations"),
     ]
     assert all(tool["inputSchema"]["type"] == "object" for tool in listed["tools"])

@@ -73,8 +73,9 @@ async def test_search_ranks_tools_for_a_query(connect, mode):
     }
     assert by_words["data"]["results"][0]["name"] == "relations"
     assert columns["data"]["results"][0]["name"] == "fields"
-    available = ["collections", "fields", "files", "flows", "folders", "items", "operations"]
-    available += ["relations", "system-prompt", "upload-file"]  # no trigger-flow: no manual flow
+    available = ["assets", "collections", "fields", "file-content", "files", "flows", "folders"]
+    available += ["items", "operations", "relations", "system-prompt", "upload-file"]
+    # (no trigger-flow: there is no manual flow)
     assert nothing == {
         "data": {
             "results": [],

@@ -16,6 +16,7 @@ from tessera.errors import ServiceUnavailableError
 from tessera.mcp.exchange import Exchange
 from tessera.schema.overview import SchemaCache
 from tessera.services.access_cache import AccessCache
+from tessera.services.assets.service import AssetsService
 from tessera.services.files.service import FilesService
 from tessera.services.flows.service import FlowsService
 from tessera.services.items import ItemsService
@@ -123,6 +124,17 @@ class ToolContext:
     def files(self) -> FilesService:
         """The files service as the caller (uploads, imports, deletes with their blobs)."""
         return FilesService(
+            self.db,
+            self.schema,
+            self.settings,
+            self._storage(),
+            self.accountability,
+            cache=self.access_cache,
+        )
+
+    def assets(self) -> AssetsService:
+        """The assets service as the caller (a file's bytes, or a transformed image)."""
+        return AssetsService(
             self.db,
             self.schema,
             self.settings,

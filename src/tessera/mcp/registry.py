@@ -55,7 +55,8 @@ class Tool:
     input_schema: dict[str, Any]
     arguments: TypeAdapter[Any]
     handler: Handler
-    raw_schema: dict[str, Any]
+    #: None: the tool answers MCP content blocks (:class:`Content`), not data.
+    raw_schema: dict[str, Any] | None
     read_only: bool = False
     destructive: bool = True
     idempotent: bool = False
@@ -70,9 +71,12 @@ class Tool:
     #: Whether a call may talk to the client while it runs (progress, logs, questions),
     #: so that a client accepting SSE gets its answer as a stream.
     streams: bool = False
-    output_schema: dict[str, Any] = field(init=False)
+    output_schema: dict[str, Any] | None = field(init=False)
 
     def __post_init__(self) -> None:
+        if self.raw_schema is None:
+            object.__setattr__(self, "output_schema", None)
+            return
         output = {
             "type": "object",
             "properties": {
@@ -99,14 +103,15 @@ class Tool:
             annotations["destructiveHint"] = self.destructive
             annotations["idempotentHint"] = self.idempotent
         annotations["openWorldHint"] = self.open_world
-        return {
+        wire: dict[str, Any] = {
             "name": self.name,
             "title": self.title,
             "description": self.description,
             "inputSchema": self.input_schema,
-            "outputSchema": self.output_schema,
-            "annotations": annotations,
         }
+        if self.output_schema is not None:
+            wire["outputSchema"] = self.output_schema
+        return {**wire, "annotations": annotations}
 
 
 @dataclass(frozen=True)
@@ -120,6 +125,14 @@ class Page:
 
     items: list[Any]
     next: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Content:
+    """A result that is MCP content itself (an image, a sound), sent as it is: no JSON
+    text, no ``structuredContent``; its tool declares no output schema."""
+
+    blocks: list[dict[str, Any]]
 
 
 class Registry:
@@ -144,7 +157,7 @@ class Registry:
         """Run one tool call to its ``CallToolResult``; failures become error results."""
         try:
             data, url = self.run(ctx, name, arguments)
-            return success(data, url)
+            return {"content": data.blocks} if isinstance(data, Content) else success(data, url)
         except (InputRequired, ExchangeError):
             raise
         except TesseraError as exc:

@@ -28,7 +28,7 @@ from tessera.errors import FailedValidationError, InvalidPayloadError, TesseraEr
 from tessera.mcp import prompts
 from tessera.mcp.arguments import STRINGS, Strict, nullable, object_schema, validate
 from tessera.mcp.context import ToolContext
-from tessera.mcp.registry import Registry, UnknownToolError, success
+from tessera.mcp.registry import Content, Registry, UnknownToolError, success
 from tessera.mcp.registry_mode.search_index import Document, rank
 from tessera.mcp.registry_mode.typescript import type_of
 
@@ -184,6 +184,8 @@ class RegistryMode:
         except Exception:
             log.exception("MCP tool %s failed", name)
             return _error([_entry("An unexpected error occurred.", "TOOL_EXECUTION_FAILED")])
+        if isinstance(data, Content):
+            return {"content": data.blocks}
         return success(data, url, key="data")
 
     def _search(self, ctx: ToolContext, args: SearchArgs) -> dict[str, Any]:

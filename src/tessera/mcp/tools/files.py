@@ -138,6 +138,11 @@ def granted(ctx: ToolContext) -> frozenset[str]:
     return frozenset(allowed)
 
 
+def readable(ctx: ToolContext) -> bool:
+    """Whether the caller may read some file (the tools that fetch content need it)."""
+    return "read" in granted(ctx)
+
+
 def url_path(_ctx: ToolContext, args: Any, item: Any) -> tuple[object, ...] | None:
     """The one file's page: its id from the answer, or the one key asked for."""
     if isinstance(item, dict) and "id" in item:
