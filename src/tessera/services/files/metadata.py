@@ -45,7 +45,8 @@ _XMP_FIELDS = ("title", "description", "rights", "creator", "subject")
 
 @dataclass
 class ImageFacts:
-    """What was read from an image: columns of ``directus_files`` and the ``metadata``."""
+    """What was read from a file's content: columns of ``directus_files`` and the
+    ``metadata`` (an image's; a sound or film gives its ``duration`` only)."""
 
     width: int | None = None
     height: int | None = None
@@ -53,6 +54,8 @@ class ImageFacts:
     description: str | None = None
     title: str | None = None
     tags: list[str] | None = None
+    #: Milliseconds (see :mod:`tessera.services.files.media`).
+    duration: int | None = None
 
 
 def read_image(source: IO[bytes], allow_list: str) -> ImageFacts | None:

@@ -47,6 +47,7 @@ from tessera.errors import (
 from tessera.query.model import FieldRef, Query
 from tessera.schema.overview import SchemaCache
 from tessera.services.access_cache import AccessCache
+from tessera.services.files.media import is_timed, read_duration
 from tessera.services.files.metadata import IMAGE_TYPES, ImageFacts, read_image
 from tessera.services.files.mime import SNIFF_BYTES, extension_of, is_allowed, sniff
 from tessera.services.files.stream import Incoming
@@ -194,8 +195,10 @@ class FilesService:
     async def _store(
         self, driver: StorageDriver, disk: str, incoming: Incoming, mime_type: str
     ) -> tuple[ImageFacts | None, int]:
-        """Write the blob; the image facts read from it (None for other types) and its size."""
-        copy = incoming.keep_copy() if mime_type in IMAGE_TYPES else None
+        """Write the blob; what was read from it (an image's facts, a sound's or film's
+        duration; None for other types) and its size."""
+        read = mime_type in IMAGE_TYPES or is_timed(mime_type)
+        copy = incoming.keep_copy() if read else None
         try:
             try:
                 written = await driver.write(disk, incoming, content_type=mime_type)
@@ -203,7 +206,11 @@ class FilesService:
                 log.warning("could not store %s: %s", disk, error)
                 raise ExternalServiceError("files", f"Couldn't save file {disk}") from error
             facts = None
-            if copy is not None:
+            if copy is not None and is_timed(mime_type):
+                copy.seek(0)
+                duration = await anyio.to_thread.run_sync(read_duration, copy)
+                facts = ImageFacts(duration=duration) if duration is not None else None
+            elif copy is not None:
                 copy.seek(0)
                 allow_list = self.settings.file_metadata_allow_list
                 facts = await anyio.to_thread.run_sync(read_image, copy, allow_list)
@@ -227,9 +234,12 @@ class FilesService:
             "filesize": size,
             "uploaded_on": dt.datetime.now(dt.UTC),
         }
-        found: dict[str, Any] = {"width": None, "height": None, "metadata": None}
-        if facts is not None:
+        found: dict[str, Any] = {"width": None, "height": None, "metadata": None, "duration": None}
+        if facts is not None and facts.duration is not None:
+            found["duration"] = facts.duration
+        elif facts is not None:
             found = {"width": facts.width, "height": facts.height, "metadata": facts.metadata}
+            found["duration"] = None
             if facts.description:
                 found["description"] = facts.description
             if facts.tags:
