@@ -122,7 +122,8 @@ class ToolContext:
         )
 
     def files(self) -> FilesService:
-        """The files service as the caller (uploads, imports, deletes with their blobs)."""
+        """The files service as the caller (uploads, imports, deletes with their blobs),
+        firing ``files.upload`` and the items events as REST does."""
         return FilesService(
             self.db,
             self.schema,
@@ -130,6 +131,7 @@ class ToolContext:
             self._storage(),
             self.accountability,
             cache=self.access_cache,
+            events=self.flows.events.emitter() if self.flows else None,
         )
 
     def assets(self) -> AssetsService:
