@@ -15,11 +15,14 @@ import sqlalchemy as sa
 from PIL import Image
 from starlette.applications import Starlette
 
+from flow_helpers import runs, save_flow
 from http_servers import Route, local_server
 from tessera.app import create_app
 from tessera.config import Settings
 from tessera.db import Database
 from tessera.db.system_tables import directus_files
+from tessera.schema.overview import SchemaCache
+from tessera.services.items import ItemsService
 
 pytestmark = pytest.mark.anyio
 
@@ -143,3 +146,23 @@ async def test_without_permission_there_are_no_file_tools(connect, mode, reader_
     assert "upload-file" not in names
     assert refused[0]
     assert refused[1][0]["code"] == "FORBIDDEN"
+
+
+async def test_an_upload_through_mcp_fires_files_upload(connect, app, mcp_db, mcp_settings):
+    items = ItemsService(mcp_db, SchemaCache(mcp_db), mcp_settings, None)
+    watcher = save_flow(
+        items,
+        {"key": "note", "type": "log", "options": {"message": "uploaded"}},
+        trigger="event",
+        options={"type": "action", "scope": ["files.upload"]},
+    )
+    async with connect() as client:
+        failed, stored = await call(
+            client, "upload-file", {"filename": "a.png", "content": png(2, 2)}
+        )
+    assert not failed
+    app.state.flows.background.wait(10)
+    [run] = runs(mcp_db, watcher)
+    trigger = run["revision"]["data"]["$trigger"]
+    assert trigger["event"] == "files.upload"
+    assert trigger["key"] == stored["raw"]["id"]
