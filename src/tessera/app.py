@@ -56,10 +56,14 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        ticker = asyncio.create_task(app.state.flows.ticker.run())
         cleaner = None
         if settings.mcp_enabled and settings.mcp_oauth_enabled:
             cleaner = asyncio.create_task(oauth_cleanup(database, settings))
         yield
+        ticker.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await ticker
         if cleaner is not None:
             cleaner.cancel()
             with contextlib.suppress(asyncio.CancelledError):
