@@ -241,4 +241,5 @@ def settings(databases: DatabaseFactory, tmp_path: Path) -> Settings:
     env = databases.settings_env(databases.empty_url())
     overrides = {key.lower(): value for key, value in env.items()}
     storage = {"local_root": str(tmp_path / "uploads")}
-    return load_settings(env_file=None, secret="test-secret", storage_options=storage, **overrides)
+    secret = "test-secret-long-enough-for-hs256-keys"
+    return load_settings(env_file=None, secret=secret, storage_options=storage, **overrides)
