@@ -47,6 +47,7 @@ from tessera.errors import (
 from tessera.query.model import FieldRef, Query
 from tessera.schema.overview import SchemaCache
 from tessera.services.access_cache import AccessCache
+from tessera.services.assets.variants import variant_prefix
 from tessera.services.files.media import is_timed, read_duration
 from tessera.services.files.metadata import IMAGE_TYPES, ImageFacts, read_image
 from tessera.services.files.mime import SNIFF_BYTES, extension_of, is_allowed, sniff
@@ -461,11 +462,6 @@ class FilesService:
 
     async def _run(self, work: Callable[[], _T]) -> _T:
         return await anyio.to_thread.run_sync(work)
-
-
-def variant_prefix(filename_disk: str) -> str:
-    """The start of the keys of a file's transformed variants: ``<stem>__``."""
-    return posixpath.splitext(filename_disk)[0] + "__"
 
 
 def _write_derived(conn: sa.Connection, key: Any, derived: Mapping[str, Any]) -> None:
