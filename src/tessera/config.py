@@ -92,6 +92,7 @@ EXPECTED: dict[str, str] = {
     "RATE_LIMITER_LOGIN_ACCOUNT_DURATION": "a number of seconds, at least 1",
     "FLOWS_OPERATION_TIMEOUT": "a duration such as 30s or 2m (a bare number is milliseconds)",
     "FLOWS_MAX_DEPTH": "a whole number of at least 1",
+    "MCP_WORKER_THREADS": "a whole number of at least 1",
     "ASSETS_CACHE_TTL": "a duration such as 30d or 1h (a bare number is milliseconds)",
     "ASSETS_CACHE_REVALIDATE": "true or false",
     "ASSETS_TRANSFORM_MAX_CONCURRENT": "a whole number of at least 1",
@@ -255,6 +256,8 @@ class Settings(BaseSettings):
     mcp_prompts_as_tools: bool = False
     #: The MCP conformance suite's fixture tools, resources and prompts: for its test only.
     mcp_test_fixtures: bool = False
+    #: How many /mcp requests do their work at once (Tessera's; see tessera.mcp.transport).
+    mcp_worker_threads: int = 2
     #: Tessera as an OAuth 2.1 authorization server for /mcp (the admin also turns on
     #: ``mcp_oauth_enabled``); DCR and CIMD each need their setting as well.
     mcp_oauth_enabled: bool = False
@@ -302,6 +305,13 @@ class Settings(BaseSettings):
     assets_transform_max_operations: int = 5
     #: How long one transformation may run before the request is answered with 503.
     assets_transform_timeout: str = "7500ms"
+
+    @field_validator("mcp_worker_threads")
+    @classmethod
+    def _workers(cls, value: int) -> int:
+        if value < 1:
+            raise ValueError("must be at least 1")
+        return value
 
     @field_validator("db_port", "port")
     @classmethod

@@ -10,6 +10,7 @@ the app is served by uvicorn on loopback, and the SDK's own client talks to it.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import socket
 import threading
@@ -24,6 +25,7 @@ import uvicorn
 from mcp.client.streamable_http import streamable_http_client
 from mcp_types import CreateMessageResult, ElicitResult, TextContent
 
+from asgi_client import serving
 from mcp import Client, MCPError
 from tessera.app import create_app
 from tessera.config import Settings
@@ -302,3 +304,26 @@ def test_a_refusal_from_the_client_is_an_error() -> None:
     with pytest.raises(ExchangeError) as raised:
         pending.asker("u", emit, timeout=5)("sampling/createMessage", {})
     assert raised.value.message == "sampling/createMessage: User rejected sampling request"
+
+
+async def test_mcp_work_takes_turns_as_mcp_worker_threads_says(mcp_db, fixture_settings):
+    """Three calls of a tool that sleeps 0.1 s, answered as JSON (so not streamed): with one
+    worker they run one after the other, so together they take at least 0.3 s."""
+    settings = fixture_settings.model_copy(update={"mcp_worker_threads": 1})
+    app = create_app(settings, mcp_db)
+    body = {
+        "jsonrpc": "2.0",
+        "id": 1,
+        "method": "tools/call",
+        "params": {"name": "test_tool_with_logging", "arguments": {}},
+    }
+    sent = {"Authorization": f"Bearer {ADMIN}", "Accept": "application/json"}
+    async with serving(app) as http:
+        started = time.monotonic()
+        answers = await asyncio.gather(
+            *(http.post("http://127.0.0.1:8055/mcp", json=body, headers=sent) for _ in range(3))
+        )
+        took = time.monotonic() - started
+    assert [answer.status_code for answer in answers] == [200, 200, 200]
+    assert app.state.mcp_workers.total_tokens == 1
+    assert took >= 0.3
