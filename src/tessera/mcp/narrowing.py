@@ -63,3 +63,12 @@ def item_actions(ctx: ToolContext) -> frozenset[str]:
             for name in permissions.collections(action)
         )
     )
+
+
+def collection_actions(ctx: ToolContext, collection: str) -> frozenset[str]:
+    """The actions the caller's permissions allow on one (system) collection; all for admins."""
+    if ctx.is_admin:
+        return frozenset(ACTIONS)
+    with ctx.db.read() as conn:
+        permissions = ctx.access_cache.permissions(conn, ctx.accountability)
+    return frozenset(action for action in ACTIONS if collection in permissions.collections(action))

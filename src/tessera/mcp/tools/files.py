@@ -19,7 +19,6 @@ import anyio.from_thread
 from pydantic import Field, TypeAdapter
 from typing_extensions import TypedDict
 
-from tessera.access.permissions import ACTIONS
 from tessera.mcp.arguments import (
     KEYS,
     QUERY_SCHEMA,
@@ -30,6 +29,7 @@ from tessera.mcp.arguments import (
     object_schema,
 )
 from tessera.mcp.context import ToolContext
+from tessera.mcp.narrowing import collection_actions
 from tessera.mcp.registry import Tool
 from tessera.services.files.service import FILES
 
@@ -128,14 +128,8 @@ async def _import(files: Any, entry: Imported) -> str:
 
 def granted(ctx: ToolContext) -> frozenset[str]:
     """The actions the caller's permissions on files allow (import needs create)."""
-    if ctx.is_admin:
-        return frozenset({*ACTIONS, "import"})
-    with ctx.db.read() as conn:
-        permissions = ctx.access_cache.permissions(conn, ctx.accountability)
-    allowed = {a for a in ACTIONS if FILES in permissions.collections(a)}
-    if "create" in allowed:
-        allowed.add("import")
-    return frozenset(allowed)
+    allowed = collection_actions(ctx, FILES)
+    return allowed | {"import"} if "create" in allowed else allowed
 
 
 def readable(ctx: ToolContext) -> bool:

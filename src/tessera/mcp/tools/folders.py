@@ -14,7 +14,6 @@ from typing import Annotated, Any, Literal, NotRequired
 from pydantic import Field, TypeAdapter
 from typing_extensions import TypedDict
 
-from tessera.access.permissions import ACTIONS
 from tessera.mcp.arguments import (
     KEYS,
     QUERY_SCHEMA,
@@ -24,6 +23,7 @@ from tessera.mcp.arguments import (
     object_schema,
 )
 from tessera.mcp.context import ToolContext
+from tessera.mcp.narrowing import collection_actions
 from tessera.mcp.registry import Tool
 
 COLLECTION = "directus_folders"
@@ -95,11 +95,7 @@ def run(ctx: ToolContext, args: Create | Read | Update | Delete) -> Any:
 
 def granted(ctx: ToolContext) -> frozenset[str]:
     """The actions the caller's permissions allow on folders (all of them for admins)."""
-    if ctx.is_admin:
-        return frozenset(ACTIONS)
-    with ctx.db.read() as conn:
-        permissions = ctx.access_cache.permissions(conn, ctx.accountability)
-    return frozenset(a for a in ACTIONS if COLLECTION in permissions.collections(a))
+    return collection_actions(ctx, COLLECTION)
 
 
 def _fields_only(query: dict[str, Any]) -> dict[str, Any]:
