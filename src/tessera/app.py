@@ -10,6 +10,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import BaseRoute
 
+from tessera.admin.routes import routes as admin_routes
 from tessera.config import Settings, ensure_secret, load_settings
 from tessera.db.engine import Database
 from tessera.logs import configure_logging
@@ -38,6 +39,7 @@ ROUTE_GROUPS: list[Sequence[BaseRoute]] = [
     files.routes,
     flows.routes,
     mcp_transport.routes,
+    admin_routes,
     system_routes,
 ]
 

@@ -10,6 +10,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
+from tessera.admin.render import origin_of
 from tessera.config import Settings
 from tessera.errors import RouteNotFoundError
 from tessera.services.oauth.common import issuer, resource
@@ -62,10 +63,6 @@ def limit(request: Request, pool: str) -> None:
             {"Retry-After": str(max(1, math.ceil(wait)))},
         )
     window.add(ip)
-
-
-def origin_of(request: Request) -> str:
-    return f"{request.url.scheme}://{request.url.netloc}"
 
 
 def issuer_of(request: Request) -> str:

@@ -22,16 +22,18 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from tessera.admin import session
+from tessera.admin.render import csrf_ok, page
+from tessera.admin.session import form_of, see_other, signed_in
 from tessera.config import Settings, parse_duration
 from tessera.db.system_tables import directus_users
 from tessera.errors import TesseraError
 from tessera.oauth.gate import issuer_of, limit, require_routes, resource_of, switches
-from tessera.oauth.render import csrf_ok, page, security_headers
 from tessera.rest.caller import client_of
 from tessera.services.auth import AuthService
 from tessera.services.oauth import apps, authorize, cimd
 from tessera.services.oauth.clients import find
-from tessera.services.oauth.common import SCOPE_READ, sha256
+from tessera.services.oauth.common import SCOPE_READ
 from tessera.services.oauth.errors import OAuthError
 from tessera.services.oauth.redirects import LOOPBACK_HOSTS, matches
 
@@ -59,7 +61,7 @@ def _authorize(request: Request) -> Response:
     who = signed_in(request)
     if who is None:
         target = request.url.path + ("?" + request.url.query if request.url.query else "")
-        return _see_other(f"{LOGIN}?{urlencode({'redirect': target})}", 302)
+        return see_other(f"{LOGIN}?{urlencode({'redirect': target})}", 302)
     user, session_hash = who
     state = request.app.state
     params = {name: request.query_params.getlist(name) for name in request.query_params}
@@ -117,7 +119,7 @@ def _authorize(request: Request) -> Response:
 
 async def decision(request: Request) -> Response:
     require_routes(request)
-    form = await _form(request)
+    form = await form_of(request)
     return await run_in_threadpool(_decide, request, form)
 
 
@@ -170,51 +172,12 @@ def _decide(request: Request, form: dict[str, str]) -> Response:
 
 async def login_page(request: Request) -> Response:
     require_routes(request)
-    target = _local(request.query_params.get("redirect"))
-    if await run_in_threadpool(signed_in, request) is not None:
-        return _see_other(target, 302)
-    return page(request, "login.html", redirect=target)
+    return await session.login_form(request, LOGIN, _local)
 
 
 async def login(request: Request) -> Response:
     require_routes(request)
-    form = await _form(request)
-    target = _local(form.get("redirect"))
-    if not csrf_ok(request, form):
-        expired = "The form expired. Please sign in again."
-        return page(request, "login.html", 403, redirect=target, error=expired)
-    auth: AuthService = request.app.state.auth
-    email = form.get("email", "")
-    try:
-        tokens = await run_in_threadpool(
-            auth.login, email, form.get("password", ""), client_of(request), session=True
-        )
-    except TesseraError as exc:
-        headers = {}
-        if exc.status == 429:
-            headers["Retry-After"] = str(exc.extensions.get("retry_after", 60))
-        message = {
-            401: "Wrong email or password.",
-            429: "Too many attempts. Try again in a minute.",
-        }.get(exc.status, exc.message)
-        refused = page(
-            request, "login.html", exc.status, redirect=target, email=email, error=message
-        )
-        refused.headers.update(headers)
-        return refused
-    response = _see_other(target)
-    settings: Settings = request.app.state.settings
-    response.set_cookie(
-        settings.session_cookie_name,
-        tokens.access_token,
-        max_age=int(auth.session_ttl.total_seconds()),
-        httponly=True,
-        secure=settings.session_cookie_secure or request.url.scheme == "https",
-        samesite=settings.session_cookie_same_site,
-        domain=settings.session_cookie_domain,
-        path="/",
-    )
-    return response
+    return await session.login(request, LOGIN, _local)
 
 
 async def apps_page(request: Request) -> Response:
@@ -225,7 +188,7 @@ async def apps_page(request: Request) -> Response:
 def _apps(request: Request, notice: str | None) -> Response:
     who = signed_in(request)
     if who is None:
-        return _see_other(f"{LOGIN}?{urlencode({'redirect': APPS})}", 302)
+        return see_other(f"{LOGIN}?{urlencode({'redirect': APPS})}", 302)
     with request.app.state.db.read() as conn:
         listed = apps.connected_apps(conn, who[0])
     return page(request, "apps.html", apps=listed, notice=notice)
@@ -233,7 +196,7 @@ def _apps(request: Request, notice: str | None) -> Response:
 
 async def revoke_app(request: Request) -> Response:
     require_routes(request)
-    form = await _form(request)
+    form = await form_of(request)
     return await run_in_threadpool(_revoke_app, request, form)
 
 
@@ -247,25 +210,10 @@ def _revoke_app(request: Request, form: dict[str, str]) -> Response:
     except TesseraError:
         caller = None
     if caller is None or caller.user is None:
-        return _see_other(f"{LOGIN}?{urlencode({'redirect': APPS})}")
+        return see_other(f"{LOGIN}?{urlencode({'redirect': APPS})}")
     with state.db.write() as conn:
         apps.disconnect(conn, caller.user, form.get("client_id", ""), caller)
-    return _see_other(APPS)
-
-
-def signed_in(request: Request) -> tuple[str, str] | None:
-    """The user of the request's session cookie and the session's hash; None if none works."""
-    state = request.app.state
-    token = request.cookies.get(state.settings.session_cookie_name)
-    if not token:
-        return None
-    try:
-        who = state.auth.authenticate(token, client_of(request))
-    except TesseraError:
-        return None
-    if who.user is None:
-        return None
-    return who.user, sha256(token)
+    return see_other(APPS)
 
 
 def _back(
@@ -305,20 +253,11 @@ def _refused(request: Request, message: str, status: int) -> Response:
     return _error_page(request, "Request refused", message, status)
 
 
-def _see_other(target: str, status: int = 303) -> Response:
-    return RedirectResponse(target, status_code=status, headers=security_headers())
-
-
 def _local(target: str | None) -> str:
     """Only our own OAuth pages are places to go after sign-in (no open redirect)."""
     if target and target.startswith("/mcp-oauth/") and not target.startswith("//"):
         return target
     return APPS
-
-
-async def _form(request: Request) -> dict[str, str]:
-    form = await request.form()
-    return {name: value for name, value in form.items() if isinstance(value, str)}
 
 
 def _sign(auth: AuthService, claims: dict[str, Any]) -> str:

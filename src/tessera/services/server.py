@@ -101,3 +101,13 @@ def public_info(db: Database) -> dict[str, Any]:
     bg_id, bg_type = project.pop("bg_id"), project.pop("bg_type")
     project["public_background"] = None if bg_id is None else {"id": bg_id, "type": bg_type}
     return {"project": {name: project[name] for name in PUBLIC_PROJECT_FIELDS}}
+
+
+def mcp_switched_on(db: Database, settings: Settings) -> bool:
+    """Whether ``/mcp`` answers tools: MCP_ENABLED in the environment and ``mcp_enabled``
+    in the project settings."""
+    if not settings.mcp_enabled:
+        return False
+    with db.read() as conn:
+        on = conn.execute(sa.select(directus_settings.c.mcp_enabled).limit(1)).scalar()
+    return bool(on)

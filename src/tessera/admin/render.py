@@ -1,4 +1,5 @@
-"""Server-rendered pages: Jinja2 templates, security headers, and the CSRF token.
+"""Server-rendered pages — the admin app's and the OAuth sign-in and consent pages: Jinja2
+templates, security headers, and the CSRF token.
 
 The CSRF token is a double-submit one: a random value in an HttpOnly, SameSite=Strict
 cookie, repeated in a hidden field of every form; a POST passes only when both are
@@ -17,17 +18,20 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
-from tessera.oauth.gate import origin_of
-
+_HERE = Path(__file__).parent
 TEMPLATES = Environment(
-    loader=FileSystemLoader(Path(__file__).parent / "templates"),
+    loader=FileSystemLoader([_HERE / "templates", _HERE.parent / "oauth" / "templates"]),
     autoescape=select_autoescape(default=True),
     trim_blocks=True,
     lstrip_blocks=True,
 )
 
 
-def _when(moment: dt.datetime) -> str:
+def _when(moment: dt.datetime | str | None) -> str:
+    if moment is None or moment == "":
+        return ""
+    if isinstance(moment, str):
+        moment = dt.datetime.fromisoformat(moment.replace("Z", "+00:00"))
     moment = moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
     return moment.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
 
@@ -56,7 +60,7 @@ def page(
             httponly=True,
             samesite="strict",
             secure=request.url.scheme == "https",
-            path="/mcp-oauth",
+            path="/",
         )
     return response
 
@@ -69,10 +73,16 @@ def security_headers(form_action: str = "'self'") -> dict[str, str]:
         "Referrer-Policy": "same-origin",
         "X-Content-Type-Options": "nosniff",
         "Content-Security-Policy": (
-            "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' https: data:; "
+            "default-src 'none'; style-src 'self' 'unsafe-inline'; script-src 'self'; "
+            "connect-src 'self'; img-src 'self' https: data:; "
             f"form-action {form_action}; frame-ancestors 'none'; base-uri 'none'"
         ),
     }
+
+
+def origin_of(request: Request) -> str:
+    """The origin the request was made to (scheme, host and port)."""
+    return f"{request.url.scheme}://{request.url.netloc}"
 
 
 def csrf_ok(request: Request, form: dict[str, str]) -> bool:
@@ -81,6 +91,11 @@ def csrf_ok(request: Request, form: dict[str, str]) -> bool:
     given = form.get(CSRF_FIELD)
     if not cookie or not given or not hmac.compare_digest(cookie, given):
         return False
+    return same_origin(request)
+
+
+def same_origin(request: Request) -> bool:
+    """Whether the request's ``Origin`` (when sent) is this server's or PUBLIC_URL's."""
     origin = request.headers.get("origin")
     return origin is None or origin == origin_of(request) or _public_origin(request) == origin
 
