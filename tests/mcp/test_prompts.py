@@ -13,12 +13,12 @@ import sqlalchemy as sa
 from mcp.shared.exceptions import MCPError
 
 from callers import grant, make_caller
-from tessera.cli.prompts import create_prompts_collection
 from tessera.config import Settings
 from tessera.db import Database
 from tessera.db.system_tables import directus_users
 from tessera.schema.overview import SchemaCache
 from tessera.services.items import ItemsService
+from tessera.services.prompts_collection import create_prompts_collection
 from tessera.services.schema_change import SchemaContext
 
 pytestmark = pytest.mark.anyio
