@@ -45,6 +45,13 @@ class Person:
             },
         )
 
+    async def with_token(self, path: str, token: str) -> httpx.Response:
+        """GET ``path`` as a program holding ``token`` would: no cookies of this browser."""
+        async with httpx.AsyncClient(
+            transport=self.http._transport, base_url=self.http.base_url
+        ) as program:
+            return await program.get(path, headers={"authorization": f"Bearer {token}"})
+
     async def get(self, path: str, **params: Any) -> httpx.Response:
         return await self.http.get(path, params=params or None)
 

@@ -24,8 +24,7 @@ def client_configs(url: str, token: str = TOKEN_PLACEHOLDER) -> list[ClientConfi
     header = f"Authorization: Bearer {token}"
     headers = {"Authorization": f"Bearer {token}"}
     command = (
-        f"claude mcp add --transport http tessera {shlex.quote(url)} "
-        f"--header {shlex.quote(header)}"
+        f"claude mcp add --transport http tessera {shlex.quote(url)} --header {shlex.quote(header)}"
     )
     desktop = {
         "mcpServers": {

@@ -24,7 +24,7 @@ from starlette.responses import HTMLResponse, Response
 from tessera.access.accountability import Accountability
 from tessera.admin.render import csrf_ok, page
 from tessera.admin.session import see_other, session_caller
-from tessera.errors import ForbiddenError, TesseraError
+from tessera.errors import FailedValidationError, ForbiddenError, TesseraError
 from tessera.services.items import ItemsService
 from tessera.services.server import public_info
 from tessera.services.users import collection_access
@@ -100,17 +100,37 @@ class Visit:
         return see_other(f"{path}{joiner}{urlencode({'notice': notice})}")
 
 
+def _access(visit: Visit) -> dict[str, dict[str, dict[str, Any]]]:
+    cached = getattr(visit, "_access", None)
+    if cached is None:
+        cached = visit._access = collection_access(visit.items())  # type: ignore[attr-defined]
+    return cached
+
+
 def readable(visit: Visit) -> set[str]:
     """The collections the caller may read (every one, for an admin)."""
-    cached = getattr(visit, "_readable", None)
-    if cached is None:
-        cached = {
-            name
-            for name, actions in collection_access(visit.items()).items()
-            if actions["read"]["access"] != "none"
-        }
-        visit._readable = cached  # type: ignore[attr-defined]
-    return cached
+    return {name for name, actions in _access(visit).items() if actions["read"]["access"] != "none"}
+
+
+def readable_fields(visit: Visit, collection: str, wanted: list[str]) -> list[str]:
+    """Those of ``wanted`` (dot paths) whose first field the caller may read in
+    ``collection``, and whose related collection they may read: a page asks only for those,
+    as asking for more is FORBIDDEN."""
+    access = _access(visit)
+    granted = access.get(collection, {}).get("read", {})
+    if granted.get("access", "none") == "none":
+        return []
+    fields = granted["fields"]
+    relations = {"role": "directus_roles", "user": "directus_users"}
+    shown = []
+    for path in wanted:
+        head, _, rest = path.partition(".")
+        if "*" not in fields and head not in fields:
+            continue
+        if rest and relations.get(head) not in readable(visit):
+            continue
+        shown.append(path)
+    return shown
 
 
 def navigation(visit: Visit) -> list[tuple[str, str]]:
@@ -189,5 +209,9 @@ def _visit(function: Page, request: Request, multi: FormData | None) -> Response
 
 def field_errors(exc: TesseraError) -> dict[str, str]:
     """A service's refusal as messages by field (``_`` for one about no field)."""
-    name = exc.extensions.get("field") if isinstance(exc.extensions, dict) else None
-    return {name if isinstance(name, str) else "_": exc.message}
+    entries = exc.to_dicts() if isinstance(exc, FailedValidationError) else [exc.to_dict()]
+    errors: dict[str, str] = {}
+    for entry in entries:
+        name = entry["extensions"].get("field")
+        errors.setdefault(name if isinstance(name, str) else "_", entry["message"])
+    return errors

@@ -7,15 +7,12 @@ last active admin stays, and a token reads back as ``**********`` — the servic
 
 from __future__ import annotations
 
-import secrets
 from typing import Any
 
 import click
 
 from tessera.cli.service import JSON_OPTION, ServiceGroup, find, items_service, note, show
-
-#: Random bytes in a generated static token (it is printed as URL-safe base64).
-TOKEN_BYTES = 32
+from tessera.services.users import new_static_token
 
 
 @click.group(cls=ServiceGroup)
@@ -131,7 +128,7 @@ def generate_token(user: str) -> None:
     It replaces the token the user had, if any.
     """
     items = items_service()
-    token = secrets.token_urlsafe(TOKEN_BYTES)
+    token = new_static_token()
     items.update_one("directus_users", find(items, "user", user), {"token": token})
     click.echo(token)
     note("Keep this token now: it is not shown again.")

@@ -34,6 +34,7 @@ from __future__ import annotations
 import datetime as dt
 import ipaddress
 import re
+import secrets
 import uuid
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -75,6 +76,8 @@ if TYPE_CHECKING:
 
 #: The statuses a user may have; only ``active`` signs in.
 USER_STATUSES = ("draft", "invited", "unverified", "active", "suspended", "archived")
+#: Random bytes in a generated static token (written as URL-safe base64, 43 characters).
+TOKEN_BYTES = 32
 #: The actions in the order Directus lists them in ``/permissions/me`` for non-admins.
 _LISTED_ACTIONS: tuple[Action, ...] = ("read", "create", "update", "delete", "share")
 
@@ -343,6 +346,12 @@ def is_email(value: str) -> bool:
 
 
 # --- the caller's own view ------------------------------------------------------------------
+
+
+def new_static_token() -> str:
+    """A fresh random static token, to set as a user's ``token``: shown once, stored as it
+    is (a static token is looked up by value), read back only as ``**********``."""
+    return secrets.token_urlsafe(TOKEN_BYTES)
 
 
 def current_user(who: Accountability | None) -> str:
