@@ -1,6 +1,6 @@
 """The pages in a real browser: headless Chromium (Debian's ``chromium``) driven by
 Playwright, with JavaScript off — sign in, approve, see the app in Connected apps, revoke
-it. Each page is saved as a screenshot (in the test's folder, or ``TESSERA_SCREENSHOTS``).
+it. Each page is saved as a screenshot (in the test's folder, or ``TESSERA_SCREENSHOTS/oauth``).
 
 Without Chromium or Playwright the test is skipped, except under ``CI=true``.
 """
@@ -8,52 +8,32 @@ Without Chromium or Playwright the test is skipped, except under ``CI=true``.
 from __future__ import annotations
 
 import http.server
-import os
-import shutil
-import socket
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
 import pytest
-import uvicorn
+from starlette.applications import Starlette
 
+from browser_helpers import launch, playwright_or_skip, screenshots
+from live_app import serving_live
 from oauth_helpers import ADMIN_EMAIL, PASSWORD, pkce
 from tessera.app import create_app
 from tessera.config import Settings
 from tessera.db import Database
 
 pytestmark = pytest.mark.sqlite_only  # the pages are the same on both databases
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-
-
-def _missing(why: str) -> None:
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"{why} (CI installs chromium and playwright)")
-    pytest.skip(why)
 
 
 @pytest.fixture
 def live(oauth_db: Database, oauth_settings: Settings) -> Iterator[str]:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    base = f"http://127.0.0.1:{port}"
-    app = create_app(oauth_settings.model_copy(update={"public_url": base}), oauth_db)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            pytest.fail("uvicorn did not start")
-        time.sleep(0.02)
-    yield base
-    server.should_exit = True
-    thread.join(10)
+    def make(base: str) -> Starlette:
+        return create_app(oauth_settings.model_copy(update={"public_url": base}), oauth_db)
+
+    with serving_live(make) as base:
+        yield base
 
 
 def _callback_server(landed: list[str]) -> http.server.HTTPServer:
@@ -75,14 +55,8 @@ def _callback_server(landed: list[str]) -> http.server.HTTPServer:
 
 
 def test_sign_in_approve_and_revoke_in_chromium(live: str, tmp_path: Path):
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _missing("Playwright is not installed")
-    if not Path(CHROMIUM).is_file():
-        _missing("Chromium is not installed (apt-get install chromium)")
-    shots = Path(os.environ.get("TESSERA_SCREENSHOTS") or tmp_path / "screenshots")
-    shots.mkdir(parents=True, exist_ok=True)
+    sync_playwright = playwright_or_skip()
+    shots = screenshots(tmp_path, "oauth")
     landed: list[str] = []
     receiver = _callback_server(landed)
     callback = f"http://127.0.0.1:{receiver.server_address[1]}/callback"
@@ -106,7 +80,7 @@ def test_sign_in_approve_and_revoke_in_chromium(live: str, tmp_path: Path):
         }
     )
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        browser = launch(playwright)
         context = browser.new_context(java_script_enabled=False)
         page = context.new_page()
         page.goto(authorize)
