@@ -154,5 +154,9 @@ def test_serve_starts_a_server_that_answers(tmp_path, workers):
     assert answer.status_code == 200
     assert answer.text == "pong"
     assert f"http://127.0.0.1:{port}/server/health" in output
-    assert "/mcp  (off until enabled: tessera settings set mcp_enabled true)" in output
+    assert f"Admin     http://127.0.0.1:{port}/admin" in output
+    assert (
+        "/mcp  (off until enabled: Settings in the admin app, or tessera settings set "
+        "mcp_enabled true)" in output
+    )
     assert output.count("Admin password:") == 1

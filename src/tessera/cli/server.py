@@ -14,9 +14,8 @@ from tessera.config import LOG_LEVELS, ConfigError, Settings, ensure_secret, loa
 from tessera.db.engine import Database
 from tessera.db.migrations import migrate
 from tessera.logs import configure_logging
-from tessera.schema.overview import SchemaCache
 from tessera.services.bootstrap import BootstrapResult, bootstrap
-from tessera.services.items import ItemsService
+from tessera.services.server import mcp_switched_on
 
 out = Console()
 err = Console(stderr=True)
@@ -64,6 +63,7 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
     port = port or settings.port
     base = _base_url(settings, host, port)
     out.print(f"Tessera {__version__} is starting", highlight=False)
+    out.print(f"  Admin     {base}/admin", highlight=False, soft_wrap=True)
     out.print(f"  REST API  {base}", highlight=False, soft_wrap=True)
     out.print(f"  Health    {base}/server/health", highlight=False, soft_wrap=True)
     out.print(
@@ -148,7 +148,6 @@ def _mcp_state(settings: Settings, db: Database) -> str:
     """Whether /mcp answers, and what turns it on when it does not."""
     if not settings.mcp_enabled:
         return "off: MCP_ENABLED is false"
-    items = ItemsService(db, SchemaCache(db, settings.excluded_tables), settings)
-    if items.read_singleton("directus_settings", {"fields": ["mcp_enabled"]}).get("mcp_enabled"):
+    if mcp_switched_on(db, settings):
         return "on"
-    return "off until enabled: tessera settings set mcp_enabled true"
+    return "off until enabled: Settings in the admin app, or tessera settings set mcp_enabled true"
