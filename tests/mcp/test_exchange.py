@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import socket
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -21,11 +20,11 @@ from typing import Any
 import httpx
 import httpx2
 import pytest
-import uvicorn
 from mcp.client.streamable_http import streamable_http_client
 from mcp_types import CreateMessageResult, ElicitResult, TextContent
 
 from asgi_client import serving
+from live_app import serving_live
 from mcp import Client, MCPError
 from tessera.app import create_app
 from tessera.config import Settings
@@ -46,21 +45,8 @@ def fixture_settings(mcp_settings: Settings) -> Settings:
 @pytest.fixture
 def live_url(mcp_db: Database, fixture_settings: Settings) -> Iterator[str]:
     """The fixture profile served by uvicorn on a free loopback port; its /mcp URL."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    app = create_app(fixture_settings, mcp_db)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            pytest.fail("uvicorn did not start")
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}/mcp"
-    server.should_exit = True
-    thread.join(10)
+    with serving_live(lambda _base: create_app(fixture_settings, mcp_db)) as base:
+        yield f"{base}/mcp"
 
 
 @contextlib.asynccontextmanager
