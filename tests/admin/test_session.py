@@ -129,3 +129,15 @@ async def test_pages_carry_security_headers(admin: Person):
     css = await admin.get("/admin/static/tessera.css")
     assert css.status_code == 200
     assert "--accent" in css.text
+
+
+async def test_guessing_passwords_is_held_back(person: Person):
+    """The auth service's login limits: five failures for one email, then 429 for a while,
+    even with the right password."""
+    for _ in range(5):
+        assert (await person.sign_in(password="not the password")).status_code == 401
+    held = await person.sign_in()
+    assert held.status_code == 429
+    assert int(held.headers["retry-after"]) > 0
+    assert "Too many attempts" in text_of(held.text)
+    assert (await person.get("/admin")).status_code == 302
