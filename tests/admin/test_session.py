@@ -98,6 +98,7 @@ async def test_the_navigation_shows_what_the_caller_may_open(person: Person, adm
     admin_links = nav_links(home.text)
     assert admin_links == [
         "/admin",
+        "/admin/content",
         "/admin/users",
         "/admin/roles",
         "/admin/policies",
@@ -111,7 +112,13 @@ async def test_an_editor_sees_only_their_sections(person: Person):
     home = await person.get("/admin")
     assert home.status_code == 200
     # App access brings Directus's "app minimal" reads: their own user and role.
-    assert nav_links(home.text) == ["/admin", "/admin/users", "/admin/roles", "/admin/activity"]
+    assert nav_links(home.text) == [
+        "/admin",
+        "/admin/content",
+        "/admin/users",
+        "/admin/roles",
+        "/admin/activity",
+    ]
     assert "articles" in text_of(home.text)
     assert "Database" not in text_of(home.text)
 

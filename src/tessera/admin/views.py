@@ -137,6 +137,8 @@ def navigation(visit: Visit) -> list[tuple[str, str]]:
     """The sections of the app this caller may open, in the order they are shown."""
     may = readable(visit)
     links = [(HOME, "Home")]
+    if any(not name.startswith("directus_") for name in may):
+        links.append(("/admin/content", "Content"))
     for href, label, collection in (
         ("/admin/users", "User Directory", "directus_users"),
         ("/admin/roles", "Roles", "directus_roles"),
