@@ -9,7 +9,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from tessera.admin import content, home, mcp_settings, session, users
+from tessera.admin import content, home, mcp_settings, records, session, users
 from tessera.admin.views import HOME, LOGIN
 
 
@@ -39,6 +39,7 @@ routes: list[BaseRoute] = [
     Route(HOME, home.home, methods=["GET"]),
     *content.routes,
     *mcp_settings.routes,
+    *records.routes,
     *users.routes,
     Mount("/admin/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static"),
 ]

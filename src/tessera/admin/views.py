@@ -115,11 +115,11 @@ def readable(visit: Visit) -> set[str]:
 def readable_fields(visit: Visit, collection: str, wanted: list[str]) -> list[str]:
     """Those of ``wanted`` (dot paths) whose first field the caller may read in
     ``collection``, and whose related collection they may read: a page asks only for those,
-    as asking for more is FORBIDDEN."""
+    as asking for more is FORBIDDEN. FORBIDDEN when they may read nothing of it."""
     access = _access(visit)
     granted = access.get(collection, {}).get("read", {})
     if granted.get("access", "none") == "none":
-        return []
+        raise ForbiddenError()
     fields = granted["fields"]
     relations = {"role": "directus_roles", "user": "directus_users"}
     shown = []
