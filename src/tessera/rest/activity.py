@@ -17,7 +17,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from tessera.errors import InvalidPayloadError
-from tessera.rest.items import DirectusJSON, _json_body, _run, items_service
+from tessera.rest.items import DirectusJSON, items_service, json_body, run_service
 from tessera.rest.query_params import request_query
 
 
@@ -30,10 +30,10 @@ def read_only_routes(path: str, collection: str) -> list[Route]:
         def work() -> dict[str, Any]:
             return items_service(request).read_by_query(collection, query).to_api()
 
-        return DirectusJSON(await _run(work))
+        return DirectusJSON(await run_service(work))
 
     async def search(request: Request) -> Response:
-        body = await _json_body(request)
+        body = await json_body(request)
         if not isinstance(body, dict):
             raise InvalidPayloadError('The body must be an object with "query" or "keys"')
         url_query = request_query(request)
@@ -49,7 +49,7 @@ def read_only_routes(path: str, collection: str) -> list[Route]:
                 raise InvalidPayloadError('"query" must be an object')
             return items.read_by_query(collection, {**url_query, **query}).to_api()
 
-        return DirectusJSON(await _run(work))
+        return DirectusJSON(await run_service(work))
 
     async def read_one(request: Request) -> Response:
         key = request.path_params["key"]
@@ -58,7 +58,7 @@ def read_only_routes(path: str, collection: str) -> list[Route]:
         def work() -> dict[str, Any]:
             return {"data": items_service(request).read_one(collection, key, query)}
 
-        return DirectusJSON(await _run(work))
+        return DirectusJSON(await run_service(work))
 
     return [
         Route(path, read_list, methods=["GET"]),

@@ -57,12 +57,12 @@ def _collection(request: Request) -> str:
     return collection
 
 
-async def _run(function: Callable[..., T], *args: Any) -> T:
+async def run_service(function: Callable[..., T], *args: Any) -> T:
     """Services block on the database; they run off the event loop."""
     return await run_in_threadpool(function, *args)
 
 
-async def _json_body(request: Request) -> Any:
+async def json_body(request: Request) -> Any:
     try:
         return await request.json()
     except ValueError:
@@ -110,13 +110,13 @@ async def read_items(request: Request) -> Response:
             return {"data": items.read_singleton(collection, query)}
         return items.read_by_query(collection, query).to_api()
 
-    return DirectusJSON(await _run(work))
+    return DirectusJSON(await run_service(work))
 
 
 async def search_items(request: Request) -> Response:
     """``SEARCH``: the query in the body (``{"query": {...}}``), or ``{"keys": [...]}``."""
     collection = _collection(request)
-    body = await _json_body(request)
+    body = await json_body(request)
     if not isinstance(body, dict):
         raise InvalidPayloadError('The body must be an object with "query" or "keys"')
     url_query = request_query(request)
@@ -133,7 +133,7 @@ async def search_items(request: Request) -> Response:
             raise InvalidPayloadError('"query" must be an object')
         return items.read_by_query(collection, {**url_query, **query}).to_api()
 
-    return DirectusJSON(await _run(work))
+    return DirectusJSON(await run_service(work))
 
 
 async def read_item(request: Request) -> Response:
@@ -144,12 +144,12 @@ async def read_item(request: Request) -> Response:
     def work() -> dict[str, Any]:
         return {"data": items_service(request).read_one(collection, key, query)}
 
-    return DirectusJSON(await _run(work))
+    return DirectusJSON(await run_service(work))
 
 
 async def create_items(request: Request) -> Response:
     collection = _collection(request)
-    body = await _json_body(request)
+    body = await json_body(request)
     query = request_query(request)
 
     def work() -> Any:
@@ -163,12 +163,12 @@ async def create_items(request: Request) -> Response:
         created = _object(body, "The body must be an object or an array of objects")
         return _written(items, collection, [items.create_one(collection, created)], query, True)
 
-    return _answer(await _run(work))
+    return _answer(await run_service(work))
 
 
 async def update_items(request: Request) -> Response:
     collection = _collection(request)
-    body = await _json_body(request)
+    body = await json_body(request)
     query = request_query(request)
 
     def work() -> Any:
@@ -191,12 +191,12 @@ async def update_items(request: Request) -> Response:
             keys = items.update_by_query(collection, selected, data)
         return _written(items, collection, keys, query, one=False)
 
-    return _answer(await _run(work))
+    return _answer(await run_service(work))
 
 
 async def update_item(request: Request) -> Response:
     collection = _collection(request)
-    body = await _json_body(request)
+    body = await json_body(request)
     query = request_query(request)
     key = request.path_params["key"]
 
@@ -206,12 +206,12 @@ async def update_item(request: Request) -> Response:
         written = items.update_one(collection, key, data)
         return _written(items, collection, [written], query, one=True)
 
-    return _answer(await _run(work))
+    return _answer(await run_service(work))
 
 
 async def delete_items(request: Request) -> Response:
     collection = _collection(request)
-    body = await _json_body(request)
+    body = await json_body(request)
 
     def work() -> None:
         items = items_service(request)
@@ -228,14 +228,14 @@ async def delete_items(request: Request) -> Response:
         else:
             items.delete_by_query(collection, selected)
 
-    await _run(work)
+    await run_service(work)
     return Response(status_code=204)
 
 
 async def delete_item(request: Request) -> Response:
     collection = _collection(request)
     key = request.path_params["key"]
-    await _run(lambda: items_service(request).delete_one(collection, key))
+    await run_service(lambda: items_service(request).delete_one(collection, key))
     return Response(status_code=204)
 
 

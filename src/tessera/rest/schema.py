@@ -23,7 +23,7 @@ from starlette.routing import Route
 from tessera.errors import InvalidPayloadError
 from tessera.query.parse import parse_query
 from tessera.rest.caller import caller
-from tessera.rest.items import DirectusJSON, _json_body, _run
+from tessera.rest.items import DirectusJSON, json_body, run_service
 from tessera.rest.query_params import request_query
 from tessera.services.collections import CollectionsService
 from tessera.services.fields import FieldsService
@@ -71,7 +71,7 @@ def _list(body: Any, reason: str) -> list[Any]:
 async def _answer(request: Request, work: Callable[[SchemaContext], Any]) -> Response:
     """Run ``work`` off the event loop; its result is the ``data``, None is ``204``."""
     _check_query(request)
-    data = await _run(lambda: work(_context(request)))
+    data = await run_service(lambda: work(_context(request)))
     return Response(status_code=204) if data is None else DirectusJSON({"data": data})
 
 
@@ -88,7 +88,7 @@ async def read_collection(request: Request) -> Response:
 
 
 async def create_collections(request: Request) -> Response:
-    body = await _json_body(request)
+    body = await json_body(request)
 
     def work(context: SchemaContext) -> Any:
         service = CollectionsService(context)
@@ -102,7 +102,7 @@ async def create_collections(request: Request) -> Response:
 
 async def update_collections(request: Request) -> Response:
     """``PATCH /collections``: a list of ``{collection, meta}``."""
-    body = _list(await _json_body(request), "Input should be an array of collection changes")
+    body = _list(await json_body(request), "Input should be an array of collection changes")
 
     def work(context: SchemaContext) -> Any:
         service = CollectionsService(context)
@@ -119,7 +119,7 @@ async def update_collections(request: Request) -> Response:
 
 async def update_collection(request: Request) -> Response:
     collection = request.path_params["collection"]
-    body = await _json_body(request)
+    body = await json_body(request)
     return await _answer(
         request, lambda context: CollectionsService(context).update(collection, body)
     )
@@ -152,7 +152,7 @@ async def read_field(request: Request) -> Response:
 
 
 async def create_field(request: Request) -> Response:
-    body = await _json_body(request)
+    body = await json_body(request)
     return await _answer(
         request,
         lambda context: FieldsService(context).create(_known(request, context, FIELDS), body),
@@ -161,7 +161,7 @@ async def create_field(request: Request) -> Response:
 
 async def update_fields(request: Request) -> Response:
     """``PATCH /fields/:collection``: a list of fields, each naming itself in ``field``."""
-    body = _list(await _json_body(request), "Submitted body has to be an array")
+    body = _list(await json_body(request), "Submitted body has to be an array")
 
     def work(context: SchemaContext) -> Any:
         collection = _known(request, context, FIELDS)
@@ -179,7 +179,7 @@ async def update_fields(request: Request) -> Response:
 
 async def update_field(request: Request) -> Response:
     field = request.path_params["field"]
-    body = await _json_body(request)
+    body = await json_body(request)
     return await _answer(
         request,
         lambda context: FieldsService(context).update(
@@ -221,13 +221,13 @@ async def read_relation(request: Request) -> Response:
 
 
 async def create_relation(request: Request) -> Response:
-    body = await _json_body(request)
+    body = await json_body(request)
     return await _answer(request, lambda context: RelationsService(context).create(body))
 
 
 async def update_relation(request: Request) -> Response:
     field = request.path_params["field"]
-    body = await _json_body(request)
+    body = await json_body(request)
     return await _answer(
         request,
         lambda context: RelationsService(context).update(
