@@ -9,7 +9,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from tessera.admin import home, session
+from tessera.admin import home, roles, session
 from tessera.admin.views import HOME, LOGIN
 
 
@@ -37,5 +37,6 @@ routes: list[BaseRoute] = [
     Route(LOGIN, login, methods=["POST"]),
     Route("/admin/logout", logout, methods=["POST"]),
     Route(HOME, home.home, methods=["GET"]),
+    *roles.routes,
     Mount("/admin/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static"),
 ]
