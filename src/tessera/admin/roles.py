@@ -60,6 +60,8 @@ def _attachments(visit: Visit, roles: list[dict[str, Any]]) -> dict[Any, list[di
     """Each role's attached policies as ``{access, policy, name, admin, app}``, in the
     order they were attached; empty when the caller may not read them."""
     keys = [role["id"] for role in roles]
+    if not keys:
+        return {}
     rows = every(
         visit,
         "directus_access",

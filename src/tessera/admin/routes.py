@@ -9,7 +9,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from tessera.admin import home, roles, session
+from tessera.admin import home, policies, roles, session
 from tessera.admin.views import HOME, LOGIN
 
 
@@ -38,5 +38,6 @@ routes: list[BaseRoute] = [
     Route("/admin/logout", logout, methods=["POST"]),
     Route(HOME, home.home, methods=["GET"]),
     *roles.routes,
+    *policies.routes,
     Mount("/admin/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static"),
 ]
