@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 from tessera.access.permissions import Action
-from tessera.admin.views import Visit
+from tessera.admin.views import Visit, readable
 from tessera.errors import ForbiddenError
 from tessera.services.users import collection_access
 
@@ -49,6 +49,16 @@ def may(visit: Visit, collection: str, action: Action) -> bool:
         visit._access = cached  # type: ignore[attr-defined]
     granted = cached.get(collection, {}).get(action, {"access": "none"})
     return granted["access"] != "none"
+
+
+def readable_collections(visit: Visit) -> list[str]:
+    """The collections with a table that the caller may know of (every one, for an admin)."""
+    overview = visit.state.schema.get()
+    return sorted(
+        name
+        for name, info in overview.collections.items()
+        if info.table is not None and (visit.caller.admin or name in readable(visit))
+    )
 
 
 def every(visit: Visit, collection: str, query: dict[str, Any]) -> list[dict[str, Any]]:

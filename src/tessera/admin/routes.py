@@ -9,7 +9,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from tessera.admin import home, policies, roles, session
+from tessera.admin import home, permissions, policies, roles, session
 from tessera.admin.views import HOME, LOGIN
 
 
@@ -39,5 +39,6 @@ routes: list[BaseRoute] = [
     Route(HOME, home.home, methods=["GET"]),
     *roles.routes,
     *policies.routes,
+    *permissions.routes,
     Mount("/admin/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static"),
 ]
