@@ -8,15 +8,13 @@ refusing the whole page when the caller may not read that collection.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from typing import Any, TypeVar
+from collections.abc import Iterable
+from typing import Any
 
 from tessera.access.permissions import Action
 from tessera.admin.views import Visit, readable
 from tessera.errors import ForbiddenError
 from tessera.services.users import collection_access
-
-T = TypeVar("T")
 
 #: How the seed names its system roles and policies (Directus's translation keys).
 _TRANSLATED = {
@@ -29,14 +27,6 @@ _TRANSLATED = {
 def label(text: str | None) -> str:
     """A name or description as a person should read it."""
     return _TRANSLATED.get(text or "", text or "")
-
-
-def or_none(read: Callable[[], T]) -> T | None:
-    """``read()``, or None when the caller may not read what it asks for."""
-    try:
-        return read()
-    except ForbiddenError:
-        return None
 
 
 def may(visit: Visit, collection: str, action: Action) -> bool:
@@ -64,8 +54,10 @@ def readable_collections(visit: Visit) -> list[str]:
 def every(visit: Visit, collection: str, query: dict[str, Any]) -> list[dict[str, Any]]:
     """The items of ``collection`` the query selects and the caller may read (none when
     they may read none)."""
-    found = or_none(lambda: visit.items().read_by_query(collection, {"limit": -1, **query}).data)
-    return found or []
+    try:
+        return visit.items().read_by_query(collection, {"limit": -1, **query}).data
+    except ForbiddenError:
+        return []
 
 
 def by_keys(

@@ -12,7 +12,7 @@ update.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, cast
 
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -185,7 +185,7 @@ def edit(visit: Visit) -> Response:
     except TesseraError as exc:
         reason = str(exc.extensions.get("reason", ""))
         named = next((kind for kind in KINDS if reason.startswith(f'"{kind}"')), None)
-        found = {named: reason + "."} if named else field_errors(exc)
+        found: dict[str, str] = {named: reason + "."} if named else field_errors(exc)
         return _form_page(visit, policy, info, action, rows, typed, found, exc.status)
     return visit.done(_path(policy["id"]), "saved")
 
@@ -242,7 +242,7 @@ def check(visit: Visit) -> Response:
         return JSONResponse({"ok": False, "message": f'Unknown kind "{kind}".'}, 400)
     text = visit.form.get("value", "")
     collection = visit.form.get("collection", "")
-    checked: Kind = kind  # type: ignore[assignment]
+    checked = cast(Kind, kind)
     try:
         _collection(visit, collection)
         read_rule(visit.state.db, visit.state.schema.get(), collection, checked, text)

@@ -14,7 +14,7 @@ from typing import Any
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from tessera.admin.access_reads import by_keys, every, label, may, or_none
+from tessera.admin.access_reads import by_keys, every, label, may
 from tessera.admin.views import Visit, admin_page, field_errors
 from tessera.errors import ForbiddenError, InvalidPayloadError, TesseraError
 from tessera.services.access_presets import PRESET_NAMES, PRESETS, preset_rows
@@ -265,13 +265,7 @@ def create_preset(visit: Visit) -> Response:
     taken = [
         kind
         for kind, collection in (("role", "directus_roles"), ("policy", "directus_policies"))
-        if or_none(
-            lambda collection=collection: (
-                visit.items()
-                .read_by_query(collection, {"filter": {"name": {"_eq": name}}, "fields": ["id"]})
-                .data
-            )
-        )
+        if every(visit, collection, {"filter": {"name": {"_eq": name}}, "fields": ["id"]})
     ]
     if taken:
         message = (
