@@ -4,12 +4,15 @@ the preset roles — each write through the items service as the signed-in calle
 from __future__ import annotations
 
 import re
+import uuid
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 
-from admin_helpers import EDITOR_EMAIL, Person, text_of
+from admin_helpers import EDITOR_EMAIL, PASSWORD, Person, text_of
+from callers import grant, make_caller
+from tessera.access.passwords import hash_password
 from tessera.db import Database
 from tessera.db.system_tables import (
     directus_access,
@@ -265,3 +268,49 @@ async def test_an_editor_sees_only_their_own_role_and_may_change_nothing(
         assert "Not allowed" in refused.text
     assert count(admin_db, directus_roles) == before
     assert role_named(admin_db, "Renamed") is None
+
+
+async def test_a_role_manager_changes_roles_within_their_permissions(
+    person: Person, admin_db: Database
+):
+    """Not only admins: a user whose policy lets them read every role but Administrator,
+    and create and update roles, may do that here — and saving a role whose parent they
+    may not read keeps that parent."""
+    email = "roles@example.com"
+    visible = {"name": {"_neq": "Administrator"}}
+    make_caller(
+        admin_db,
+        [
+            grant("directus_roles", "read", rule=visible),
+            grant("directus_roles", "create"),
+            grant("directus_roles", "update", rule=visible),
+        ],
+        email=email,
+        app=True,
+    )
+    admins = role_named(admin_db, "Administrator").id
+    with admin_db.write() as conn:
+        conn.execute(
+            sa.insert(directus_roles).values(id=str(uuid.uuid4()), name="Deputies", parent=admins)
+        )
+        conn.execute(
+            sa.update(directus_users)
+            .where(directus_users.c.email == email)
+            .values(password=hash_password(PASSWORD), provider="default")
+        )
+    await person.sign_in(email)
+    listed = text_of((await person.get("/admin/roles")).text)
+    assert "Deputies" in listed
+    assert "Administrator" not in listed
+    key = location_key(await person.submit("/admin/roles/new", {"name": "Reviewers"}))
+    assert activity(admin_db, "directus_roles", key) == ["create"]
+    deputies = role_named(admin_db, "Deputies").id
+    form = await person.get(f"/admin/roles/{deputies}")
+    assert "The current parent (a role you may not see)" in form.text
+    saved = await person.submit(
+        f"/admin/roles/{deputies}", {"name": "Deputy admins", "parent": admins}
+    )
+    assert saved.status_code == 303
+    assert role_named(admin_db, "Deputy admins").parent == admins
+    refused = await person.submit(f"/admin/roles/{deputies}/delete", page="/admin/roles")
+    assert refused.status_code == 403

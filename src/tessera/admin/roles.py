@@ -137,15 +137,19 @@ def _errors(exc: TesseraError) -> dict[str, str]:
     return field_errors(exc)
 
 
-def _parents(roles: list[dict[str, Any]], key: Any = None) -> list[tuple[Any, str]]:
-    """The roles that may be ``key``'s parent: not itself, nor one of its descendants."""
+def _parents(roles: list[dict[str, Any]], key: Any, current: Any) -> list[tuple[Any, str]]:
+    """The roles that may be ``key``'s parent: not itself, nor one of its descendants; and
+    its parent now even when the caller may not read it, so that saving keeps it."""
     below = {key}
     grown = key is not None
     while grown:
         added = {role["id"] for role in roles if role.get("parent") in below} - below
         below |= added
         grown = bool(added)
-    return [(role["id"], role["name"]) for role in roles if role["id"] not in below]
+    found = [(role["id"], role["name"]) for role in roles if role["id"] not in below]
+    if current is not None and all(parent != current for parent, _ in found):
+        found.append((current, "The current parent (a role you may not see)"))
+    return found
 
 
 def _form_page(
@@ -177,7 +181,7 @@ def _form_page(
         status,
         section=ROLES,
         role=role,
-        parents=_parents(roles, key),
+        parents=_parents(roles, key, role.get("parent")),
         errors=errors or {},
         **context,
     )

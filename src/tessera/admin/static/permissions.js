@@ -14,9 +14,13 @@ async function check(area, output) {
   let answer;
   try {
     const response = await fetch("/admin/permissions/check", { method: "POST", body });
-    answer = response.ok
-      ? await response.json()
-      : { ok: false, message: `Not checked: the server answered ${response.status}.` };
+    if (response.redirected) {
+      answer = { ok: false, message: "Not checked: the session ended. Sign in again." };
+    } else if (response.ok) {
+      answer = await response.json();
+    } else {
+      answer = { ok: false, message: `Not checked: the server answered ${response.status}.` };
+    }
   } catch {
     answer = { ok: false, message: "Not checked: the server did not answer." };
   }
