@@ -51,6 +51,8 @@ async def test_the_list_says_what_each_policy_grants_and_to_whom(admin: Person):
     assert "Admin Any Administrator 0 All" in words
     assert "Public Controls what API calls" in words
     assert "Office App 10.0.0.0/8 , 192.168.1.10 — 0 0" in words
+    # By name as shown: the seed's public policy is stored as "$t:public_label".
+    assert words.index("Administrator Initial") < words.index("Office") < words.index("Public")
 
 
 async def test_create_and_edit_a_policy_and_the_activity_records_both(

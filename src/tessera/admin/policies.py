@@ -50,7 +50,7 @@ def _holders(visit: Visit, keys: list[Any]) -> dict[Any, dict[str, list[Any]]]:
 
 @admin_page
 def list_policies(visit: Visit) -> Response:
-    policies = every(visit, "directus_policies", {"fields": ["*"], "sort": ["name"]})
+    policies = every(visit, "directus_policies", {"fields": ["*"]})
     holders = _holders(visit, [policy["id"] for policy in policies])
     roles = by_keys(
         visit,
@@ -72,6 +72,7 @@ def list_policies(visit: Visit) -> Response:
         }
         for policy in policies
     ]
+    rows.sort(key=lambda row: row["name"].casefold())
     return visit.render(
         "policies.html",
         section=POLICIES,
