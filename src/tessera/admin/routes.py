@@ -1,4 +1,4 @@
-"""Every route of the admin app, and its static files (one stylesheet, one small script)."""
+"""Every route of the admin app, and its static files (a stylesheet and two small scripts)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,17 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from tessera.admin import content, home, mcp_settings, records, session, users
+from tessera.admin import (
+    content,
+    home,
+    mcp_settings,
+    permissions,
+    policies,
+    records,
+    roles,
+    session,
+    users,
+)
 from tessera.admin.views import HOME, LOGIN
 
 
@@ -41,5 +51,8 @@ routes: list[BaseRoute] = [
     *mcp_settings.routes,
     *records.routes,
     *users.routes,
+    *roles.routes,
+    *policies.routes,
+    *permissions.routes,
     Mount("/admin/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static"),
 ]

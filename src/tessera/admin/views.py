@@ -41,6 +41,8 @@ NOTICES = {
     "revoked": "The token is revoked: requests carrying it are refused from now on.",
     "client-revoked": "The client is revoked, with every token it held.",
     "prompts": "The prompts collection is ready, and MCP reads its prompts from it.",
+    "attached": "The policy is attached: the role's users have its permissions from now on.",
+    "detached": "The policy is detached: the role's users no longer have its permissions.",
 }
 
 Page = Callable[["Visit"], Response]

@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from tessera.access.permissions import ACTIONS, Action
+from tessera.access.permissions import ACTIONS
 from tessera.cli.service import (
     JSON_OPTION,
     ServiceGroup,
@@ -22,30 +22,9 @@ from tessera.cli.service import (
     show,
 )
 from tessera.query.filter import parse_filter
+from tessera.services.access_presets import PRESETS, preset_rows
 from tessera.services.grants import RULE_DEPTH
-from tessera.services.items import ItemsService
 
-#: Stands for every user collection (one that is not ``directus_*``) in :data:`PRESETS`.
-USER_COLLECTIONS = "*"
-_SCHEMA = ("directus_collections", "directus_fields", "directus_relations")
-_SCHEMA_READ: dict[str, tuple[Action, ...]] = dict.fromkeys(_SCHEMA, ("read",))
-#: The grants of ``tessera permissions preset``, after the roles of Directus's MCP guide.
-#: Both read the schema: an assistant's second call is the ``schema`` tool, which shows
-#: only the collections and fields their other permissions cover.
-PRESETS: dict[str, dict[str, tuple[Action, ...]]] = {
-    "content-editor": {
-        USER_COLLECTIONS: ("create", "read", "update"),
-        "directus_files": ("create", "read", "update"),
-        "directus_folders": ("read",),
-        **_SCHEMA_READ,
-    },
-    "developer": {
-        USER_COLLECTIONS: ("create", "read", "update", "delete"),
-        "directus_files": ("create", "read", "update", "delete"),
-        "directus_folders": ("create", "read", "update", "delete"),
-        **_SCHEMA_READ,
-    },
-}
 PRESET_HELP = """Grant POLICY (name or id) what a role of Directus's MCP guide needs.
 
 \b
@@ -180,7 +159,7 @@ def create_policy(
     if ip_access is not None:
         data["ip_access"] = ip_access
     if preset is not None:
-        data["permissions"] = preset_rows(items, preset)
+        data["permissions"] = preset_rows(items.schema.get(), preset)
     click.echo(items.create_one("directus_policies", data))
     if preset is not None:
         note(f"Granted {len(data['permissions'])} permissions ({preset}).")
@@ -313,7 +292,7 @@ def preset_permissions(preset: str, policy: str) -> None:
         {"filter": {"policy": {"_eq": key}}, "fields": ["collection", "action"], "limit": -1},
     ).data
     pairs = {(row["collection"], row["action"]) for row in held}
-    wanted = preset_rows(items, preset)
+    wanted = preset_rows(items.schema.get(), preset)
     rows = [
         {**row, "policy": key} for row in wanted if (row["collection"], row["action"]) not in pairs
     ]
@@ -371,20 +350,6 @@ def remove_permission(permission_id: int) -> None:
         raise click.ClickException(f"No permission with the id {permission_id}.")
     items.delete_one("directus_permissions", permission_id)
     note(f"Removed the permission {permission_id}.")
-
-
-def preset_rows(items: ItemsService, preset: str) -> list[dict[str, Any]]:
-    """The permission rows ``preset`` grants: all fields, all items."""
-    user = sorted(
-        name
-        for name, info in items.schema.get().collections.items()
-        if not info.system and info.table is not None
-    )
-    rows: list[dict[str, Any]] = []
-    for collection, actions in PRESETS[preset].items():
-        for name in user if collection == USER_COLLECTIONS else [collection]:
-            rows.extend({"collection": name, "action": action, "fields": "*"} for action in actions)
-    return rows
 
 
 def _filter(text: str | None, where: str) -> Any:
