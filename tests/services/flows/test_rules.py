@@ -62,6 +62,30 @@ def op(flow_id, key="a", type_="log", **fields):
             {"trigger": "event", "options": {"type": "later"}},
             '"options.type" has to be one of "filter", "action", not "later"',
         ),
+        (
+            {"trigger": "event", "options": {"type": "filter", "scope": ["items.sort"]}},
+            '"options.scope" "items.sort" is no filter event Tessera fires (it fires '
+            "items.create, items.update, items.delete, auth.login, auth.jwt, email.send, and "
+            "the per-collection names items events expand to)",
+        ),
+        (
+            {"trigger": "event", "options": {"type": "filter", "scope": "server.start"}},
+            '"options.scope" "server.start" is no filter event Tessera fires (it fires '
+            "items.create, items.update, items.delete, auth.login, auth.jwt, email.send, and "
+            "the per-collection names items events expand to)",
+        ),
+        (
+            {"trigger": "event", "options": {"type": "action", "scope": ["auth.jwt"]}},
+            '"options.scope" "auth.jwt" is no action event Tessera fires (it fires '
+            "items.create, items.update, items.delete, files.upload, auth.login, server.start, "
+            "server.stop, and the per-collection names items events expand to)",
+        ),
+        (
+            {"trigger": "event", "options": {"type": "action", "scope": ["auth.create"]}},
+            '"options.scope" "auth.create" is no action event Tessera fires (it fires '
+            "items.create, items.update, items.delete, files.upload, auth.login, server.start, "
+            "server.stop, and the per-collection names items events expand to)",
+        ),
     ],
 )
 def test_a_flow_that_cannot_work_is_refused(items, blog_db, flow, reason):
@@ -76,6 +100,19 @@ def test_a_schedule_whose_cron_parses_is_saved(items, cron):
     assert items.create_one(
         "directus_flows", {"name": "s", "trigger": "schedule", "options": {"cron": cron}}
     )
+
+
+@pytest.mark.parametrize(
+    ("kind", "scope"),
+    [
+        ("filter", ["auth.login", "auth.jwt", "email.send", "items.create"]),
+        ("action", ["auth.login", "server.start", "server.stop", "files.upload"]),
+        ("action", ["articles.items.update", "users.create", "files.delete"]),
+    ],
+)
+def test_an_event_flow_listening_to_events_tessera_fires_is_saved(items, kind, scope):
+    options = {"type": kind, "scope": scope, "collections": ["articles"]}
+    assert items.create_one("directus_flows", {"name": "e", "trigger": "event", "options": options})
 
 
 def test_an_update_is_judged_as_the_flow_ends_up(items, blog_db):
