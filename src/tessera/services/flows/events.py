@@ -152,6 +152,10 @@ class EventFlows:
             trigger = {"event": event, **meta}
             self.background.start(functools.partial(self._act, flow, trigger, who, chain))
 
+    def has_flows(self, kind: str, event: str) -> bool:
+        """Whether an active ``filter`` or ``action`` flow listens to ``event``."""
+        return bool(self._listening(None, kind, event))
+
     def _listening(self, conn: Connection | None, kind: str, event: str) -> tuple[Flow, ...]:
         """The active ``filter`` or ``action`` flows of ``event``."""
         if conn is None:
