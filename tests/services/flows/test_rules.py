@@ -115,6 +115,23 @@ def test_an_event_flow_listening_to_events_tessera_fires_is_saved(items, kind, s
     assert items.create_one("directus_flows", {"name": "e", "trigger": "event", "options": options})
 
 
+def test_an_inactive_flow_may_keep_a_scope_tessera_never_fires(items, blog_db):
+    """As a flow a Directus database holds may: it is switched off as it is, and only
+    switching it on asks for scopes Tessera fires."""
+    options = {"type": "action", "scope": ["items.sort"], "collections": ["articles"]}
+    flow = items.create_one(
+        "directus_flows",
+        {"name": "sorted", "trigger": "event", "status": "inactive", "options": options},
+    )
+    with pytest.raises(InvalidPayloadError, match=r'"items\.sort" is no action event'):
+        items.update_one("directus_flows", flow, {"status": "active"})
+    with blog_db.read() as conn:
+        status = conn.execute(
+            sa.select(directus_flows.c.status).where(directus_flows.c.id == flow)
+        ).scalar()
+    assert status == "inactive"
+
+
 def test_an_update_is_judged_as_the_flow_ends_up(items, blog_db):
     key = items.create_one("directus_flows", {"name": "s", "trigger": "webhook"})
     with pytest.raises(InvalidPayloadError):

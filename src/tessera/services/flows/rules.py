@@ -6,7 +6,8 @@ refuses it with INVALID_PAYLOAD and writes nothing:
 - a flow's ``status`` is ``active`` or ``inactive``, its ``trigger`` one of
   :data:`~.model.TRIGGERS`, its ``accountability`` ``all``, ``activity`` or null, and its
   ``options`` fit the trigger (a schedule's ``cron`` parses, see :mod:`.schedule`; an
-  event flow listens to scopes Tessera fires, see :mod:`.scopes`);
+  active event flow listens to scopes Tessera fires, see :mod:`.scopes` — an inactive one
+  may keep others, so a flow a Directus database holds can be switched off as it is);
 - an operation's ``type`` is one Tessera runs, its ``key`` does not start with ``$`` (the
   data chain's own keys do) and is unique in its flow, and its options pass its kind's
   check;
@@ -137,7 +138,7 @@ def check_flow(flow: Mapping[str, Any]) -> None:
             value = options.get(name)
             if value is not None and not _texts(value):
                 raise InvalidPayloadError(f'"options.{name}" has to be a list of names')
-    if trigger == "event":
+    if trigger == "event" and flow["status"] == "active":
         check_scopes(options.get("type"), as_names(options.get("scope")))
 
 
