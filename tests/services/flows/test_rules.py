@@ -81,6 +81,12 @@ def op(flow_id, key="a", type_="log", **fields):
             "server.stop, and the per-collection names items events expand to)",
         ),
         (
+            {"trigger": "event", "options": {"type": "action", "scope": ["flow_ticks.create"]}},
+            '"options.scope" "flow_ticks.create" is no action event Tessera fires (it fires '
+            "items.create, items.update, items.delete, files.upload, auth.login, server.start, "
+            "server.stop, and the per-collection names items events expand to)",
+        ),
+        (
             {"trigger": "event", "options": {"type": "action", "scope": ["auth.create"]}},
             '"options.scope" "auth.create" is no action event Tessera fires (it fires '
             "items.create, items.update, items.delete, files.upload, auth.login, server.start, "

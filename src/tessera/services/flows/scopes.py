@@ -32,7 +32,9 @@ SCOPES: dict[str, tuple[str, ...]] = {
     "action": (*ITEM_SCOPES, "files.upload", "auth.login", "server.start", "server.stop"),
 }
 _USER_ITEM_EVENT = re.compile(r"^.+\.items\.(create|update|delete)$")
-_SYSTEM_NAMES = frozenset(name[len(SYSTEM_PREFIX) :] for name in SYSTEM_TABLE_NAMES)
+_SYSTEM_NAMES = frozenset(
+    name[len(SYSTEM_PREFIX) :] for name in SYSTEM_TABLE_NAMES if name.startswith(SYSTEM_PREFIX)
+)
 
 
 def check_scopes(kind: str, scopes: list[str]) -> None:
