@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator, Sequence
 
 from starlette.applications import Starlette
@@ -26,6 +27,8 @@ from tessera.services.flows.runner import FlowRunner
 from tessera.services.flows.service import FlowsService
 from tessera.services.oauth.cleanup import run_on_schedule as oauth_cleanup
 from tessera.storage import StorageLocations, storage_locations
+
+log = logging.getLogger("tessera.flows")
 
 #: Each REST module's routes; a new area is one more entry.
 ROUTE_GROUPS: list[Sequence[BaseRoute]] = [
@@ -58,11 +61,14 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
-        ticker = asyncio.create_task(app.state.flows.ticker.run())
+        flows: FlowsService = app.state.flows
+        ticker = asyncio.create_task(flows.ticker.run())
         cleaner = None
         if settings.mcp_enabled and settings.mcp_oauth_enabled:
             cleaner = asyncio.create_task(oauth_cleanup(database, settings))
+        await _announce(flows, "server.start")
         yield
+        await _announce(flows, "server.stop")
         ticker.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await ticker
@@ -84,12 +90,22 @@ def create_app(
     app.state.db = database
     app.state.storage = locations
     app.state.schema = SchemaCache(database, settings.excluded_tables)
-    app.state.auth = AuthService(database, settings)
     app.state.access_cache = AccessCache()
     app.state.flows = FlowsService(
         FlowRunner(database, app.state.schema, settings, cache=app.state.access_cache)
     )
+    app.state.auth = AuthService(database, settings, events=app.state.flows.events)
     return app
+
+
+async def _announce(flows: FlowsService, event: str) -> None:
+    """Start the ``server.start`` or ``server.stop`` action flows (``$trigger`` is
+    ``{event}``); shutting down waits for them with the other background runs. A database
+    that cannot say which flows listen is logged, and neither start nor stop is held up."""
+    try:
+        await asyncio.to_thread(flows.events.action_event, event, {}, None)
+    except Exception:
+        log.exception('The "%s" flows could not be started', event)
 
 
 def app_from_env() -> Starlette:

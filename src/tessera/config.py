@@ -92,6 +92,11 @@ EXPECTED: dict[str, str] = {
     "RATE_LIMITER_LOGIN_ACCOUNT_DURATION": "a number of seconds, at least 1",
     "FLOWS_OPERATION_TIMEOUT": "a duration such as 30s or 2m (a bare number is milliseconds)",
     "FLOWS_MAX_DEPTH": "a whole number of at least 1",
+    "EMAIL_TRANSPORT": "one of 'sendmail', 'smtp' (Tessera sends through no other)",
+    "EMAIL_SENDMAIL_NEW_LINE": "one of 'unix', 'windows'",
+    "EMAIL_SMTP_PORT": "a port number from 1 to 65535",
+    "EMAIL_SMTP_SECURE": "true or false",
+    "EMAIL_SMTP_IGNORE_TLS": "true or false",
     "MCP_WORKER_THREADS": "a whole number of at least 1",
     "ASSETS_CACHE_TTL": "a duration such as 30d or 1h (a bare number is milliseconds)",
     "ASSETS_CACHE_REVALIDATE": "true or false",
@@ -291,6 +296,24 @@ class Settings(BaseSettings):
     flows_operation_timeout: str = "60s"
     #: How many flows deep the trigger operation may chain runs (Tessera's guard on cycles).
     flows_max_depth: int = 10
+    #: The sender of mail (the ``mail`` operation), shown with the project's name.
+    email_from: str = "no-reply@example.com"
+    #: How mail goes out: the ``sendmail`` program (Directus's default) or an SMTP server.
+    email_transport: Literal["sendmail", "smtp"] = "sendmail"
+    email_sendmail_new_line: Literal["unix", "windows"] = "unix"
+    email_sendmail_path: str = "/usr/sbin/sendmail"
+    #: The SMTP server (``localhost`` when unset, as nodemailer has it).
+    email_smtp_host: str | None = None
+    #: Its port: 587 when unset, 465 with ``EMAIL_SMTP_SECURE``.
+    email_smtp_port: int | None = None
+    email_smtp_user: str | None = None
+    email_smtp_password: str | None = None
+    #: TLS from the first byte (port 465); otherwise STARTTLS when the server offers it.
+    email_smtp_secure: bool = False
+    #: Never STARTTLS, even when the server offers it.
+    email_smtp_ignore_tls: bool = False
+    #: The name this host greets the SMTP server with (EHLO); the machine's name when unset.
+    email_smtp_name: str | None = None
     #: How long browsers and proxies may keep an asset (``Cache-Control: max-age``).
     assets_cache_ttl: str = "30d"
     #: Ask clients to revalidate every asset (``max-age=0, must-revalidate``) instead.
@@ -313,10 +336,10 @@ class Settings(BaseSettings):
             raise ValueError("must be at least 1")
         return value
 
-    @field_validator("db_port", "port")
+    @field_validator("db_port", "port", "email_smtp_port")
     @classmethod
-    def _port(cls, value: int) -> int:
-        if not 1 <= value <= 65535:
+    def _port(cls, value: int | None) -> int | None:
+        if value is not None and not 1 <= value <= 65535:
             raise ValueError("out of range")
         return value
 
@@ -406,9 +429,15 @@ class Settings(BaseSettings):
         parse_duration(value)
         return value
 
-    @field_validator("refresh_token_cookie_same_site", "session_cookie_same_site", mode="before")
+    @field_validator(
+        "refresh_token_cookie_same_site",
+        "session_cookie_same_site",
+        "email_transport",
+        "email_sendmail_new_line",
+        mode="before",
+    )
     @classmethod
-    def _same_site(cls, value: Any) -> Any:
+    def _lower_case(cls, value: Any) -> Any:
         return value.lower() if isinstance(value, str) else value
 
     @field_validator(

@@ -9,6 +9,7 @@ every request. Any bearer string that is not one of these JWTs is a static token
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,8 +39,11 @@ def issue_access_token(
     session: str | None = None,
     now: dt.datetime | None = None,
     claims: dict[str, Any] | None = None,
+    custom: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
 ) -> IssuedToken:
-    """A signed JWT; ``claims`` adds to the standard ones (OAuth's ``scope`` and ``aud``)."""
+    """A signed JWT; ``claims`` adds to the standard ones (OAuth's ``scope`` and ``aud``),
+    and ``custom`` may change them before the times and issuer are added (the ``auth.jwt``
+    event flows)."""
     issued = now or dt.datetime.now(dt.UTC)
     payload: dict[str, Any] = {
         **(claims or {}),
@@ -47,12 +51,12 @@ def issue_access_token(
         "role": role,
         "app_access": app_access,
         "admin_access": admin_access,
-        "iat": issued,
-        "exp": issued + ttl,
-        "iss": ISSUER,
     }
     if session is not None:
         payload["session"] = session
+    if custom is not None:
+        payload = custom(payload)
+    payload.update(iat=issued, exp=issued + ttl, iss=ISSUER)
     token = jwt.encode(payload, secret, algorithm=ALGORITHM)
     return IssuedToken(token, int(ttl.total_seconds() * 1000))
 

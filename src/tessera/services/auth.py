@@ -53,6 +53,9 @@ from tessera.errors import (
     UserSuspendedError,
 )
 from tessera.services.activity import Revision, record
+from tessera.services.flows.auth_events import AuthEvents
+from tessera.services.flows.events import EventFlows
+from tessera.services.flows.pending import write_with_flows
 from tessera.services.rate_limit import Clock, FailureRun, SlidingWindow
 
 #: ``directus_settings.auth_login_attempts`` before the settings row exists (its default).
@@ -93,8 +96,17 @@ class Tokens:
 
 
 class AuthService:
-    def __init__(self, db: Database, settings: Settings, clock: Clock = time.monotonic) -> None:
+    def __init__(
+        self,
+        db: Database,
+        settings: Settings,
+        clock: Clock = time.monotonic,
+        *,
+        events: EventFlows | None = None,
+    ) -> None:
         self.db = db
+        #: The ``auth.login`` and ``auth.jwt`` event flows (see :mod:`.flows.auth_events`).
+        self.events = AuthEvents(events) if events is not None else None
         self.callers = CallerCache()
         self.settings = settings
         self.secret = ensure_secret(settings)
@@ -129,18 +141,24 @@ class AuthService:
         keys = {"ip": client.ip, "account": account}
         self._hold_back(keys)
         started = time.monotonic()
+        attempt = None
+        if self.events is not None:
+            attempt = self.events.login(email, password, _accountability(None, client))
+            email, password = attempt.email, attempt.password
         try:
-            user = self._check_password(account, password, client)
-        except (InvalidCredentialsError, UserSuspendedError):
+            user = self._check_password(email.strip().lower(), password, client)
+        except (InvalidCredentialsError, UserSuspendedError) as error:
             for kind, window in self.windows.items():
                 if (key := keys[kind]) is not None:
                     window.add(key)
+            if attempt is not None:
+                attempt.failed(error)
             self._stall(started)
             raise
         if "account" in self.windows:
             self.windows["account"].reset(account)
-        with self.db.write() as conn:
-            tokens = self._open_session(conn, user, client, session)
+        with write_with_flows(self.db) as conn:
+            tokens = self._open_session(conn, user, client, session, kind="login")
             conn.execute(
                 sa.update(directus_users)
                 .where(directus_users.c.id == user)
@@ -155,6 +173,8 @@ class AuthService:
                 tracking="activity",
             )
             _forget_expired_sessions(conn, user)
+        if attempt is not None:
+            attempt.succeeded(user)
         return tokens
 
     def refresh(
@@ -170,7 +190,7 @@ class AuthService:
         if not isinstance(refresh_token, str) or not refresh_token:
             raise InvalidPayloadError(TOKEN_REQUIRED)
         sessions = directus_sessions
-        with self.db.write() as conn:
+        with write_with_flows(self.db) as conn:
             row = conn.execute(
                 sa.select(sessions.c.user, sessions.c.expires, sessions.c.next_token).where(
                     sessions.c.token == refresh_token, sessions.c.oauth_client.is_(None)
@@ -187,7 +207,9 @@ class AuthService:
                 else:
                     conn.execute(sa.delete(sessions).where(sessions.c.token == refresh_token))
                     key = None
-                tokens = self._open_session(conn, row.user, client, session, key=key)
+                tokens = self._open_session(
+                    conn, row.user, client, session, key=key, kind="refresh"
+                )
                 _forget_expired_sessions(conn, row.user)
                 return tokens
             conn.execute(sa.delete(sessions).where(sessions.c.token == refresh_token))
@@ -411,6 +433,7 @@ class AuthService:
         session: bool,
         *,
         key: str | None = None,
+        kind: str,
     ) -> Tokens:
         """Tokens for ``user``: a new session, unless ``key`` names one already made.
 
@@ -433,6 +456,11 @@ class AuthService:
             sa.select(directus_users.c.role).where(directus_users.c.id == user)
         ).first()
         who = resolve_accountability(conn, user, ip=client.ip)
+        custom = None
+        if self.events is not None:
+            custom = functools.partial(
+                self.events.claims, conn, kind=kind, who=_accountability(None, client)
+            )
         issued = issue_access_token(
             self.secret,
             user=user,
@@ -441,6 +469,7 @@ class AuthService:
             admin_access=who.admin,
             ttl=self.session_ttl if session else self.access_ttl,
             session=key if session else None,
+            custom=custom,
         )
         return Tokens(issued.token, key, issued.expires)
 
@@ -476,7 +505,7 @@ def _forget_expired_sessions(conn: Connection, user: str) -> None:
     conn.execute(sa.delete(sessions).where(sessions.c.user == user, sessions.c.expires < _now()))
 
 
-def _accountability(user: str, client: Client) -> Accountability:
+def _accountability(user: str | None, client: Client) -> Accountability:
     return Accountability(
         user=user, ip=client.ip, user_agent=client.user_agent, origin=client.origin
     )

@@ -28,7 +28,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
-import logging
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -62,7 +61,6 @@ from tessera.services.validation import field_rules, validate
 if TYPE_CHECKING:
     from tessera.services.items import ItemsService
 
-log = logging.getLogger("tessera.flows")
 
 #: Keys per ``IN (...)`` of an UPDATE or DELETE.
 CHUNK = 1000
@@ -80,28 +78,10 @@ def writing(service: ItemsService) -> Iterator[Writer]:
         yield writer
         writer.finish()
         return
-    pending = flows_pending.Pending()
-    try:
-        with service.db.write() as conn:
-            conn.info[flows_pending.KEY] = pending
-            try:
-                writer = Writer(service, conn)
-                yield writer
-                writer.finish()
-            finally:
-                conn.info.pop(flows_pending.KEY, None)
-    finally:
-        _settle(pending.logs)
-    _settle(pending.actions)
-
-
-def _settle(callbacks: list[Callable[[], None]]) -> None:
-    """Run what a transaction left for after it; a failure is logged, never the caller's."""
-    for callback in callbacks:
-        try:
-            callback()
-        except Exception:
-            log.exception("Flows could not be started or logged after a write")
+    with flows_pending.write_with_flows(service.db) as conn:
+        writer = Writer(service, conn)
+        yield writer
+        writer.finish()
 
 
 class Writer:

@@ -62,6 +62,36 @@ def op(flow_id, key="a", type_="log", **fields):
             {"trigger": "event", "options": {"type": "later"}},
             '"options.type" has to be one of "filter", "action", not "later"',
         ),
+        (
+            {"trigger": "event", "options": {"type": "filter", "scope": ["items.sort"]}},
+            '"options.scope" "items.sort" is no filter event Tessera fires (it fires '
+            "items.create, items.update, items.delete, auth.login, auth.jwt, email.send, and "
+            "the per-collection names items events expand to)",
+        ),
+        (
+            {"trigger": "event", "options": {"type": "filter", "scope": "server.start"}},
+            '"options.scope" "server.start" is no filter event Tessera fires (it fires '
+            "items.create, items.update, items.delete, auth.login, auth.jwt, email.send, and "
+            "the per-collection names items events expand to)",
+        ),
+        (
+            {"trigger": "event", "options": {"type": "action", "scope": ["auth.jwt"]}},
+            '"options.scope" "auth.jwt" is no action event Tessera fires (it fires '
+            "items.create, items.update, items.delete, files.upload, auth.login, server.start, "
+            "server.stop, and the per-collection names items events expand to)",
+        ),
+        (
+            {"trigger": "event", "options": {"type": "action", "scope": ["flow_ticks.create"]}},
+            '"options.scope" "flow_ticks.create" is no action event Tessera fires (it fires '
+            "items.create, items.update, items.delete, files.upload, auth.login, server.start, "
+            "server.stop, and the per-collection names items events expand to)",
+        ),
+        (
+            {"trigger": "event", "options": {"type": "action", "scope": ["auth.create"]}},
+            '"options.scope" "auth.create" is no action event Tessera fires (it fires '
+            "items.create, items.update, items.delete, files.upload, auth.login, server.start, "
+            "server.stop, and the per-collection names items events expand to)",
+        ),
     ],
 )
 def test_a_flow_that_cannot_work_is_refused(items, blog_db, flow, reason):
@@ -76,6 +106,36 @@ def test_a_schedule_whose_cron_parses_is_saved(items, cron):
     assert items.create_one(
         "directus_flows", {"name": "s", "trigger": "schedule", "options": {"cron": cron}}
     )
+
+
+@pytest.mark.parametrize(
+    ("kind", "scope"),
+    [
+        ("filter", ["auth.login", "auth.jwt", "email.send", "items.create"]),
+        ("action", ["auth.login", "server.start", "server.stop", "files.upload"]),
+        ("action", ["articles.items.update", "users.create", "files.delete"]),
+    ],
+)
+def test_an_event_flow_listening_to_events_tessera_fires_is_saved(items, kind, scope):
+    options = {"type": kind, "scope": scope, "collections": ["articles"]}
+    assert items.create_one("directus_flows", {"name": "e", "trigger": "event", "options": options})
+
+
+def test_an_inactive_flow_may_keep_a_scope_tessera_never_fires(items, blog_db):
+    """As a flow a Directus database holds may: it is switched off as it is, and only
+    switching it on asks for scopes Tessera fires."""
+    options = {"type": "action", "scope": ["items.sort"], "collections": ["articles"]}
+    flow = items.create_one(
+        "directus_flows",
+        {"name": "sorted", "trigger": "event", "status": "inactive", "options": options},
+    )
+    with pytest.raises(InvalidPayloadError, match=r'"items\.sort" is no action event'):
+        items.update_one("directus_flows", flow, {"status": "active"})
+    with blog_db.read() as conn:
+        status = conn.execute(
+            sa.select(directus_flows.c.status).where(directus_flows.c.id == flow)
+        ).scalar()
+    assert status == "inactive"
 
 
 def test_an_update_is_judged_as_the_flow_ends_up(items, blog_db):

@@ -91,12 +91,12 @@ def load_index(conn: Connection) -> ActiveIndex:
 def listened(options: Mapping[str, Any]) -> list[str]:
     """The event names an event flow's ``scope`` and ``collections`` stand for."""
     names: list[str] = []
-    for scope in _names(options.get("scope")):
+    for scope in as_names(options.get("scope")):
         if scope not in ITEM_SCOPES:
             names.append(scope)
             continue
         action = scope.split(".")[1]
-        for collection in _names(options.get("collections")):
+        for collection in as_names(options.get("collections")):
             if collection.startswith(SYSTEM_PREFIX):
                 names.append(f"{collection[len(SYSTEM_PREFIX) :]}.{action}")
             else:
@@ -112,7 +112,7 @@ def event_names(collection: str, action: str) -> tuple[str, ...]:
     return (f"items.{action}", f"{collection}.items.{action}")
 
 
-def _names(value: Any) -> list[str]:
+def as_names(value: Any) -> list[str]:
     """Directus's ``toArray``: a comma-separated string or a list."""
     if isinstance(value, str):
         return [name.strip() for name in value.split(",") if name.strip()]

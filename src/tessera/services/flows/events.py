@@ -21,6 +21,13 @@ at every level of a call (nested items too), whichever door the call came throug
   collection}`` for an update — the payload as the filters and presets left it — and for a
   delete, whose payload is its keys (as a running Directus 12.4 shows them).
 
+Events that are not an item's write (``auth.login``, ``auth.jwt``, ``server.start`` …,
+see :mod:`.scopes`) go through :meth:`EventFlows.filter_event` and
+:meth:`EventFlows.action_event` by name. A filter fired outside a write transaction runs
+its flows on their own: their item operations write in transactions of their own and
+their run logs are written at once. ``$trigger`` is ``{payload, event, **meta}`` for a
+filter and ``{event, **meta}`` for an action, as Directus's emitter hands them to flows.
+
 Flows write items without events unless their operation sets ``emitEvents``; with it, a
 flow whose writes fire flows goes at most ``FLOWS_MAX_DEPTH`` deep, like flows that
 trigger flows — where Directus loops until it runs out of memory.
@@ -78,17 +85,8 @@ class EventFlows:
         meta: dict[str, Any],
     ) -> Any:
         """The payload after the filter flows of the event, in the write transaction ``conn``."""
-        index = self.active.get(conn)
         for name in event_names(collection, action):
-            for flow in index.filters.get(name, ()):
-                self._deep_enough(flow, chain)
-                trigger = {"payload": payload, "event": name, **meta}
-                result = self.runner.run(flow, trigger, who, chain=chain, conn=conn)
-                if result.status == "reject":
-                    raise run_error(result.error, result.data["$last"])
-                returned = result.returned()
-                if returned is not None:
-                    payload = returned
+            payload = self.filter_event(name, payload, meta, who, conn=conn, chain=chain)
         return payload
 
     def announce(
@@ -118,6 +116,54 @@ class EventFlows:
                 self.background.start(functools.partial(self._act, flow, trigger, who, chain))
 
         return fire
+
+    def filter_event(
+        self,
+        event: str,
+        payload: Any,
+        meta: dict[str, Any],
+        who: Accountability | None,
+        *,
+        conn: Connection | None = None,
+        chain: Chain = (),
+    ) -> Any:
+        """The payload after the filter flows of ``event``: in the write transaction
+        ``conn`` when given (it must hold a :class:`~.pending.Pending`), else on its own."""
+        for flow in self._listening(conn, "filter", event):
+            self._deep_enough(flow, chain)
+            trigger = {"payload": payload, "event": event, **meta}
+            result = self.runner.run(flow, trigger, who, chain=chain, conn=conn)
+            if result.status == "reject":
+                raise run_error(result.error, result.data["$last"])
+            returned = result.returned()
+            if returned is not None:
+                payload = returned
+        return payload
+
+    def action_event(
+        self,
+        event: str,
+        meta: dict[str, Any],
+        who: Accountability | None,
+        chain: Chain = (),
+    ) -> None:
+        """Start the action flows of ``event`` in the background, fired outside a write."""
+        for flow in self._listening(None, "action", event):
+            trigger = {"event": event, **meta}
+            self.background.start(functools.partial(self._act, flow, trigger, who, chain))
+
+    def has_flows(self, kind: str, event: str) -> bool:
+        """Whether an active ``filter`` or ``action`` flow listens to ``event``."""
+        return bool(self._listening(None, kind, event))
+
+    def _listening(self, conn: Connection | None, kind: str, event: str) -> tuple[Flow, ...]:
+        """The active ``filter`` or ``action`` flows of ``event``."""
+        if conn is None:
+            with self.runner.db.read() as reading:
+                index = self.active.get(reading)
+        else:
+            index = self.active.get(conn)
+        return (index.filters if kind == "filter" else index.actions).get(event, ())
 
     def _act(self, flow: Flow, trigger: Any, who: Accountability | None, chain: Chain) -> None:
         try:

@@ -9,10 +9,16 @@ joins it, and finds the same :class:`Pending` on the connection.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+import logging
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from sqlalchemy import Connection
+
+from tessera.db.engine import Database
+
+log = logging.getLogger("tessera.flows")
 
 #: Where the write transaction's :class:`Pending` lives, in ``Connection.info``.
 KEY = "tessera_flows_pending"
@@ -28,3 +34,29 @@ class Pending:
 
 def pending_of(conn: Connection) -> Pending | None:
     return conn.info.get(KEY)
+
+
+@contextlib.contextmanager
+def write_with_flows(db: Database) -> Iterator[Connection]:
+    """A write transaction filter flows may run in: once it ended their logs are written,
+    and once it committed the action hooks it collected fire."""
+    pending = Pending()
+    try:
+        with db.write() as conn:
+            conn.info[KEY] = pending
+            try:
+                yield conn
+            finally:
+                conn.info.pop(KEY, None)
+    finally:
+        _settle(pending.logs)
+    _settle(pending.actions)
+
+
+def _settle(callbacks: list[Callable[[], None]]) -> None:
+    """Run what a transaction left for after it; a failure is logged, never the caller's."""
+    for callback in callbacks:
+        try:
+            callback()
+        except Exception:
+            log.exception("Flows could not be started or logged after a write")

@@ -2,7 +2,8 @@
 
 A value under one of :data:`REDACTED` (at any depth: ``…headers.authorization``) becomes
 ``--redacted--``; the value of an ``$env`` variable, wherever a string holds it, becomes
-``--redacted:NAME--``.
+``--redacted:NAME--``. Beyond Directus's list, the ``session`` claim an ``auth.jwt`` flow
+sees is redacted: it is the session's key, which signs its user in.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ REDACTED = frozenset(
                 "ai_anthropic_api_key",
                 "ai_google_api_key",
                 "ai_openai_compatible_api_key",
+                "session",
             )
         ),
     }

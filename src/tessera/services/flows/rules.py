@@ -5,7 +5,9 @@ refuses it with INVALID_PAYLOAD and writes nothing:
 
 - a flow's ``status`` is ``active`` or ``inactive``, its ``trigger`` one of
   :data:`~.model.TRIGGERS`, its ``accountability`` ``all``, ``activity`` or null, and its
-  ``options`` fit the trigger (a schedule's ``cron`` parses, see :mod:`.schedule`);
+  ``options`` fit the trigger (a schedule's ``cron`` parses, see :mod:`.schedule`; an
+  active event flow listens to scopes Tessera fires, see :mod:`.scopes` — an inactive one
+  may keep others, so a flow a Directus database holds can be switched off as it is);
 - an operation's ``type`` is one Tessera runs, its ``key`` does not start with ``$`` (the
   data chain's own keys do) and is unique in its flow, and its options pass its kind's
   check;
@@ -29,10 +31,12 @@ from sqlalchemy import Connection
 
 from tessera.db.system_tables import directus_flows, directus_operations
 from tessera.errors import InvalidPayloadError
+from tessera.services.flows.active import as_names
 from tessera.services.flows.model import ACCOUNTABILITY, TRIGGERS
 from tessera.services.flows.operations import OPERATIONS
 from tessera.services.flows.operations.base import check_one_of
 from tessera.services.flows.schedule import check_cron
+from tessera.services.flows.scopes import check_scopes
 
 FLOWS, OPERATIONS_TABLE = "directus_flows", "directus_operations"
 STATUSES = ("active", "inactive")
@@ -134,6 +138,8 @@ def check_flow(flow: Mapping[str, Any]) -> None:
             value = options.get(name)
             if value is not None and not _texts(value):
                 raise InvalidPayloadError(f'"options.{name}" has to be a list of names')
+    if trigger == "event" and flow["status"] == "active":
+        check_scopes(options.get("type"), as_names(options.get("scope")))
 
 
 def check_operation(operation: Mapping[str, Any]) -> None:

@@ -1,7 +1,7 @@
 """The built-in operation kinds, by their Directus type name.
 
 Directus's ``exec`` (Run Script) is not here: it needs a sandbox for user code that
-Python cannot offer safely. ``mail`` needs an email transport; it comes later.
+Python cannot offer safely.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from tessera.services.flows.operations import (
     item_update,
     json_web_token,
     log,
+    mail,
     notification,
     request,
     sleep,
@@ -37,6 +38,7 @@ OPERATIONS: dict[str, OperationKind] = {
         throw_error.KIND,
         json_web_token.KIND,
         notification.KIND,
+        mail.KIND,
         request.KIND,
         trigger.KIND,
     )
