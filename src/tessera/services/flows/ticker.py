@@ -49,6 +49,8 @@ class Ticker:
         self.clock = clock or (lambda: dt.datetime.now(dt.UTC))
         #: The time of the previous tick; nothing fires at or before it.
         self.last: dt.datetime | None = None
+        #: Whether :meth:`run` is ticking (from the app's start until its shutdown).
+        self.running = False
 
     def tick(self, now: dt.datetime | None = None) -> list[str]:
         """Run the schedule flows due since the previous tick that no other instance
@@ -80,12 +82,16 @@ class Ticker:
 
     async def run(self) -> None:
         """Tick at the start of every second until cancelled."""
-        while True:
-            await asyncio.sleep(1 - time.time() % 1)
-            try:
-                await asyncio.to_thread(self.tick)
-            except Exception:
-                log.exception("The schedule ticker failed; it goes on next second")
+        self.running = True
+        try:
+            while True:
+                await asyncio.sleep(1 - time.time() % 1)
+                try:
+                    await asyncio.to_thread(self.tick)
+                except Exception:
+                    log.exception("The schedule ticker failed; it goes on next second")
+        finally:
+            self.running = False
 
 
 def claim(conn: Connection, flow_id: str, tick: dt.datetime) -> bool:
