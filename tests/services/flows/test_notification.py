@@ -1,11 +1,14 @@
-"""notification: a directus_notifications row per recipient."""
+"""notification: a directus_notifications row per recipient, emailed to those who want it
+(to a real SMTP server started by the test)."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 
 from callers import grant, make_caller
-from tessera.db.system_tables import directus_notifications
+from flow_helpers import save_flow
+from smtp_servers import HOST, free_port, smtp_server
+from tessera.db.system_tables import directus_notifications, directus_users
 
 
 def test_one_notification_per_recipient_sent_by_the_acting_user(run_op, blog_db, admin):
@@ -48,3 +51,66 @@ def test_a_caller_who_may_not_notify_is_refused(run_op, blog_db, admin):
     member = make_caller(blog_db, [grant("articles", "read")])
     status, error = run_op("notification", {"recipient": admin.user, "subject": "s"}, None, member)
     assert (status, error["code"]) == ("reject", "FORBIDDEN")
+
+
+def _emailing_runner(make_runner, port):
+    return make_runner(
+        email_transport="smtp",
+        email_smtp_host=HOST,
+        email_smtp_port=port,
+        email_from="flows@example.com",
+        public_url="https://cms.example.com",
+    )
+
+
+def test_recipients_who_want_email_get_the_notification_by_email(
+    make_runner, items, blog_db, admin
+):
+    quiet = make_caller(blog_db, [], email="quiet@example.com")
+    with blog_db.write() as conn:
+        conn.execute(
+            sa.update(directus_users)
+            .where(directus_users.c.id == quiet.user)
+            .values(email_notifications=False)
+        )
+    flow_id = save_flow(
+        items,
+        {
+            "key": "op",
+            "type": "notification",
+            "options": {
+                "recipient": [admin.user, quiet.user],
+                "subject": "Review article {{ $trigger.id }}",
+                "message": "Please **review** it.",
+                "collection": "articles",
+                "item": "{{ $trigger.id }}",
+            },
+        },
+    )
+    with smtp_server() as server:
+        runner = _emailing_runner(make_runner, server.port)
+        result = runner.run(runner.load(flow_id), {"id": 7}, admin)
+    assert result.steps[0]["status"] == "resolve"
+    (delivery,) = server.inbox.received
+    assert delivery.rcpt_tos == ["admin@example.com"]
+    message = delivery.message
+    assert message["Subject"] == "Review article 7"
+    html = message.get_content()
+    assert "<strong>review</strong>" in html
+    assert 'href="https://cms.example.com/admin/content/articles/7"' in html
+
+
+def test_an_email_that_cannot_be_sent_leaves_the_notification_written(
+    make_runner, items, blog_db, admin, caplog
+):
+    flow_id = save_flow(
+        items,
+        {"key": "op", "type": "notification", "options": {"recipient": admin.user, "subject": "s"}},
+    )
+    runner = _emailing_runner(make_runner, free_port())  # nothing listens there
+    result = runner.run(runner.load(flow_id), None, admin)
+    assert result.steps[0]["status"] == "resolve"
+    with blog_db.read() as conn:
+        count = conn.execute(sa.select(sa.func.count()).select_from(directus_notifications))
+    assert count.scalar() == 1
+    assert "could not be emailed to admin@example.com" in caplog.text
