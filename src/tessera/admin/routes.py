@@ -13,6 +13,7 @@ from tessera.admin import (
     content,
     home,
     mcp_settings,
+    oauth_clients,
     permissions,
     policies,
     records,
@@ -54,5 +55,6 @@ routes: list[BaseRoute] = [
     *roles.routes,
     *policies.routes,
     *permissions.routes,
+    *oauth_clients.routes,
     Mount("/admin/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static"),
 ]
