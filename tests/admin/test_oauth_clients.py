@@ -144,6 +144,10 @@ async def test_revoking_ends_the_client_and_its_tokens(
 ):
     async with mcp_with(app, approved["access_token"]) as client:
         assert not (await client.call_tool("schema", {})).is_error
+    calls = await admin.get("/admin/activity", origin=f"oauth:{approved['client_id']}")
+    assert [row[1:5] for row in cells_of(calls.text)] == [
+        ["editor@example.com", "run", "directus_oauth_clients", approved["client_id"]]
+    ]
     done = await admin.submit(
         f"{LIST}/revoke",
         {"client_id": approved["client_id"]},

@@ -10,6 +10,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from tessera.admin import (
+    activity,
     content,
     home,
     mcp_settings,
@@ -56,5 +57,6 @@ routes: list[BaseRoute] = [
     *policies.routes,
     *permissions.routes,
     *oauth_clients.routes,
+    *activity.routes,
     Mount("/admin/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static"),
 ]
