@@ -261,3 +261,35 @@ async def test_changes_through_mcp_show_origin_mcp(admin: Person, app: Starlette
     page = await admin.get("/admin/activity", origin="mcp")
     rows = rows_of(page.text)
     assert [row[1:4] + row[5:] for row in rows] == [["admin@example.com", "create", "tags", "mcp"]]
+
+
+async def test_fields_kept_back_are_not_shown(admin: Person, other: Person, admin_db: Database):
+    clerk = "clerk@example.com"
+    make_caller(
+        admin_db,
+        [
+            grant("directus_activity", "read", fields="id,action,collection"),
+            grant("directus_revisions", "read", fields="id,activity,delta"),
+        ],
+        email=clerk,
+        app=True,
+    )
+    with admin_db.write() as conn:
+        conn.execute(
+            sa.update(directus_users)
+            .where(directus_users.c.email == clerk)
+            .values(password=hash_password(PASSWORD), provider="default")
+        )
+    await add_tags(admin, "kept", origin="https://app.example")
+    entry = entry_ids((await admin.get("/admin/activity", collection="tags")).text)[0]
+    await other.sign_in(clerk)
+    page = await other.get("/admin/activity")
+    assert page.status_code == 200
+    row = next(row for row in rows_of(page.text) if row[3] == "tags")
+    assert row == ["—", "—", "create", "tags", "—", "—"]
+    assert "admin@example.com" not in page.text
+    assert "https://app.example" not in page.text
+    one = await other.get(f"/admin/activity/{entry}")
+    assert one.status_code == 200
+    assert "(not readable with your permissions)" in one.text
+    assert '"name": "kept"' in one.text.replace("&#34;", '"')

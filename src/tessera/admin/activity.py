@@ -23,7 +23,11 @@ from tessera.services.items import ItemsService
 
 PATH = "/admin/activity"
 PAGE_SIZE = 25
-FIELDS = ["id", "timestamp", "user", "action", "collection", "item", "origin"]
+#: What a revision shows for data or delta the caller's permissions keep back.
+HIDDEN = "(not readable with your permissions)"
+#: Every field the caller may read (``*`` expands to those), so a permission that keeps
+#: some fields of the log back shows the rest; the revisions alias is not shown here.
+EVERY_FIELD = ["*"]
 
 
 @admin_page
@@ -44,9 +48,11 @@ def activity_list(visit: Visit) -> Response:
     found = items.read_by_query(
         "directus_activity",
         {
-            "fields": FIELDS,
+            "fields": EVERY_FIELD,
             "filter": filters.to_filter(),
-            "sort": ["-timestamp", "-id"],
+            # Ids grow with each entry written; a timestamp the caller may not read
+            # could not sort.
+            "sort": ["-id"],
             "limit": PAGE_SIZE,
             "page": filters.page,
             "meta": "filter_count",
@@ -78,7 +84,7 @@ def activity_list(visit: Visit) -> Response:
 def activity_entry(visit: Visit) -> Response:
     items = visit.items()
     key = visit.request.path_params["key"]
-    entry = items.read_one("directus_activity", key, {"fields": ["*"]})
+    entry = items.read_one("directus_activity", key, {"fields": EVERY_FIELD})
     entry.pop("revisions", None)
     user = entry.get("user")
     entry["email"] = _emails(visit, items, {user}).get(user) if user else None
@@ -87,16 +93,17 @@ def activity_entry(visit: Visit) -> Response:
         revisions = items.read_by_query(
             "directus_revisions",
             {
-                "fields": ["id", "collection", "item", "data", "delta"],
-                "filter": {"activity": {"_eq": entry["id"]}},
+                "fields": EVERY_FIELD,
+                "filter": {"activity": {"_eq": key}},
                 "sort": ["id"],
-                "limit": -1,
             },
         ).data
         for revision in revisions:
             for name in ("data", "delta"):
                 if revision.get(name) is not None:
                     revision[name] = json.dumps(revision[name], indent=2, ensure_ascii=False)
+                elif name not in revision:
+                    revision[name] = HIDDEN
     return visit.render(
         "activity_entry.html", section=PATH, entry=entry, revisions=revisions, back=PATH
     )
