@@ -237,6 +237,9 @@ async def test_an_entry_shows_its_revisions(admin: Person):
     assert "Create on tags" in words
     assert "admin@example.com" in words
     assert "What was written" in words
+    tag = re.search(r'href="(/admin/content/tags/[^"]+)">open it</a>', page.text)
+    assert tag, "no link to the item"
+    assert "revised" in (await admin.get(tag.group(1))).text
     assert '"name": "revised"' in page.text.replace("&#34;", '"')
 
 
@@ -249,6 +252,7 @@ async def test_without_read_on_revisions_an_entry_says_so(admin: Person, other: 
     assert page.status_code == 200
     assert "Your permissions do not include the revisions" in text_of(page.text)
     assert "private" not in page.text
+    assert "open it" not in page.text  # they may not read tags
 
 
 async def test_changes_through_mcp_show_origin_mcp(admin: Person, app: Starlette, mcp_on):

@@ -11,11 +11,12 @@ from __future__ import annotations
 import json
 import math
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from tessera.admin import content
 from tessera.admin.activity_filters import ACTIONS, Choices, Filters
 from tessera.admin.views import Visit, admin_page, readable
 from tessera.errors import ForbiddenError
@@ -88,6 +89,7 @@ def activity_entry(visit: Visit) -> Response:
     entry.pop("revisions", None)
     user = entry.get("user")
     entry["email"] = _emails(visit, items, {user}).get(user) if user else None
+    entry["link"] = _content_link(visit, entry)
     revisions = None
     if visit.caller.admin or "directus_revisions" in readable(visit):
         revisions = items.read_by_query(
@@ -118,6 +120,17 @@ def _emails(visit: Visit, items: ItemsService, users: set[str]) -> dict[str, str
     except ForbiddenError:
         return {}
     return {row["id"]: row["email"] for row in found if row.get("email")}
+
+
+def _content_link(visit: Visit, entry: dict[str, Any]) -> str | None:
+    """The content page of the entry's item, when it is in a collection of the caller's
+    own that they may read and the entry did not delete it."""
+    collection, item = entry.get("collection"), entry.get("item")
+    if not collection or not item or entry.get("action") == "delete":
+        return None
+    if collection.startswith("directus_") or collection not in readable(visit):
+        return None
+    return f"{content.PATH}/{quote(collection, safe='')}/{quote(item, safe='')}"
 
 
 def _page_link(filters: Filters, page: int) -> str:
