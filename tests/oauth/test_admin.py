@@ -28,6 +28,7 @@ async def test_admins_list_inspect_and_revoke_clients(http, browser):
     listed = (await http.get("/mcp-oauth/clients", headers=ADMIN)).json()["data"]
     assert [row["client_id"] for row in listed] == [client["client_id"]]
     assert listed[0]["grants"] == 1
+    assert listed[0]["last_used"] is not None  # the grant's issue, until its first call
     assert "client_secret_hash" not in listed[0]
     one = await http.get(f"/mcp-oauth/clients/{client['client_id']}", headers=ADMIN)
     assert one.json()["data"]["redirect_uris"] == [CALLBACK]

@@ -27,13 +27,14 @@ TEMPLATES = Environment(
 )
 
 
-def _when(moment: dt.datetime | str | None) -> str:
+def _when(moment: dt.datetime | str | None, seconds: bool = False) -> str:
     if moment is None or moment == "":
         return ""
     if isinstance(moment, str):
         moment = dt.datetime.fromisoformat(moment.replace("Z", "+00:00"))
     moment = moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
-    return moment.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    shape = "%Y-%m-%d %H:%M:%S UTC" if seconds else "%Y-%m-%d %H:%M UTC"
+    return moment.astimezone(dt.UTC).strftime(shape)
 
 
 TEMPLATES.filters["when"] = _when

@@ -10,9 +10,11 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from tessera.admin import (
+    activity,
     content,
     home,
     mcp_settings,
+    oauth_clients,
     permissions,
     policies,
     records,
@@ -54,5 +56,7 @@ routes: list[BaseRoute] = [
     *roles.routes,
     *policies.routes,
     *permissions.routes,
+    *oauth_clients.routes,
+    *activity.routes,
     Mount("/admin/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static"),
 ]

@@ -15,9 +15,11 @@ from tessera.db.system_tables import (
     directus_oauth_clients,
     directus_oauth_consents,
     directus_oauth_tokens,
+    directus_users,
 )
 from tessera.errors import ForbiddenError
 from tessera.services.oauth import audit, clients, tokens
+from tessera.services.oauth.common import aware
 
 #: What the admin API and CLI show of a client (never the secret's hash).
 CLIENT_FIELDS = (
@@ -56,7 +58,7 @@ def connected_apps(conn: Connection, user: str) -> list[dict[str, Any]]:
                 "redirect_hosts": [],
                 "scope": row.scope,
                 "approved": row.date_updated,
-                "last_used": _last_used(conn, user, row.client_id),
+                "last_used": _last_used(conn, row.client_id, user),
             },
         )
         host = urlsplit(row.redirect_uri).netloc or row.redirect_uri
@@ -102,6 +104,47 @@ def get_client(conn: Connection, client_id: str, who: Accountability | None) -> 
     return _with_grants(conn, dict(row._mapping))
 
 
+def client_grants(
+    conn: Connection, client_id: str, who: Accountability | None
+) -> list[dict[str, Any]]:
+    """Who approved ``client_id`` (admins; FORBIDDEN for an unknown client): each user's
+    email, the scope of their live grant (else of their approval), when they approved,
+    since when a grant is live, and when the client last acted for them."""
+    get_client(conn, client_id, who)
+    c, t, u = directus_oauth_consents, directus_oauth_tokens, directus_users
+    approvals = conn.execute(
+        sa.select(c.c.user, c.c.scope, c.c.date_updated)
+        .where(c.c.client == client_id)
+        .order_by(c.c.date_updated)
+    ).all()
+    live = {
+        str(row.user): row
+        for row in conn.execute(
+            sa.select(t.c.user, t.c.scope, t.c.date_created).where(t.c.client == client_id)
+        )
+    }
+    approved = {str(row.user): row for row in approvals}  # the latest approval wins
+    people = list(dict.fromkeys([*approved, *live]))
+    emails = {
+        str(row.id): row.email
+        for row in conn.execute(sa.select(u.c.id, u.c.email).where(u.c.id.in_(people)))
+    }
+    listed = []
+    for user in people:
+        grant, approval = live.get(user), approved.get(user)
+        listed.append(
+            {
+                "user": user,
+                "email": emails.get(user),
+                "scope": (grant or approval).scope,
+                "approved": approval.date_updated if approval else grant.date_created,
+                "granted": grant.date_created if grant else None,
+                "last_used": _last_used(conn, client_id, user),
+            }
+        )
+    return sorted(listed, key=lambda row: aware(row["approved"]), reverse=True)
+
+
 def revoke_client(conn: Connection, client_id: str, who: Accountability | None) -> None:
     """Remove a client and everything it holds (admins); FORBIDDEN for an unknown one,
     as Directus answers for a missing item."""
@@ -126,18 +169,19 @@ def _with_grants(conn: Connection, client: dict[str, Any]) -> dict[str, Any]:
     client["grants"] = conn.execute(
         sa.select(sa.func.count()).select_from(t).where(t.c.client == client["client_id"])
     ).scalar()
+    client["last_used"] = _last_used(conn, client["client_id"])
     return client
 
 
-def _last_used(conn: Connection, user: str, client_id: str) -> dt.datetime | None:
+def _last_used(conn: Connection, client_id: str, user: str | None = None) -> dt.datetime | None:
+    """The client's latest activity (its MCP calls), or its latest grant when later; for
+    one ``user``, or for anyone."""
     a, t = directus_activity, directus_oauth_tokens
-    called = conn.execute(
-        sa.select(sa.func.max(a.c.timestamp)).where(
-            a.c.collection == audit.CLIENTS, a.c.item == client_id, a.c.user == user
-        )
-    ).scalar()
-    granted = conn.execute(
-        sa.select(t.c.date_created).where(t.c.client == client_id, t.c.user == user)
-    ).scalar()
-    moments = [m for m in (called, granted) if m is not None]
+    called = sa.select(sa.func.max(a.c.timestamp)).where(
+        a.c.collection == audit.CLIENTS, a.c.item == client_id
+    )
+    granted = sa.select(sa.func.max(t.c.date_created)).where(t.c.client == client_id)
+    if user is not None:
+        called, granted = called.where(a.c.user == user), granted.where(t.c.user == user)
+    moments = [m for m in (conn.execute(called).scalar(), conn.execute(granted).scalar()) if m]
     return max(moments) if moments else None
