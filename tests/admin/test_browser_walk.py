@@ -71,6 +71,8 @@ def fits_the_screen(page) -> bool:
 
 def test_sign_in_enable_mcp_create_an_mcp_user_and_connect(live: str, tmp_path: Path):
     sync_playwright = playwright_or_skip()
+    from playwright.sync_api import expect
+
     shots = screenshots(tmp_path, "admin")
     with sync_playwright() as playwright:
         browser = launch(playwright)
@@ -85,8 +87,8 @@ def test_sign_in_enable_mcp_create_an_mcp_user_and_connect(live: str, tmp_path: 
         page.get_by_label("Email").fill(ADMIN_EMAIL)
         page.get_by_label("Password").fill(PASSWORD)
         page.get_by_role("button", name="Sign in").click()
-        assert page.url == f"{live}/admin"
-        assert page.get_by_text("Off. Turn it on in Settings").is_visible()
+        page.wait_for_url(f"{live}/admin")
+        expect(page.get_by_text("Off. Turn it on in Settings")).to_be_visible()
         # The first Tab reaches the skip link: the app is usable from the keyboard.
         page.keyboard.press("Tab")
         assert page.evaluate("document.activeElement.textContent") == "Skip to content"
@@ -94,11 +96,11 @@ def test_sign_in_enable_mcp_create_an_mcp_user_and_connect(live: str, tmp_path: 
 
         nav = page.get_by_role("navigation", name="Main")
         nav.get_by_role("link", name="Settings").click()
-        assert page.get_by_role("heading", name="Model Context Protocol").is_visible()
+        expect(page.get_by_role("heading", name="Model Context Protocol")).to_be_visible()
         page.get_by_label("Enable MCP").check()
         page.get_by_role("button", name="Save").click()
-        assert page.get_by_role("status").inner_text() == "Saved."
-        assert page.get_by_text(f"{live}/mcp", exact=True).is_visible()
+        expect(page.get_by_role("status")).to_have_text("Saved.")
+        expect(page.get_by_text(f"{live}/mcp", exact=True)).to_be_visible()
         page.get_by_role("button", name="Copy the Claude Code configuration").click()
         copied = page.evaluate("navigator.clipboard.readText()")
         assert copied.startswith(f"claude mcp add --transport http tessera {live}/mcp")
@@ -111,7 +113,7 @@ def test_sign_in_enable_mcp_create_an_mcp_user_and_connect(live: str, tmp_path: 
         page.get_by_label("Role").select_option(label="Content Editor")
         page.screenshot(path=shots / "4-create-mcp-user.png", full_page=True)
         page.get_by_role("button", name="Create the user and its token").click()
-        assert page.get_by_role("heading", name="The MCP user is ready").is_visible()
+        expect(page.get_by_role("heading", name="The MCP user is ready")).to_be_visible()
         page.get_by_role("button", name="Copy the token").click()
         token = page.evaluate("navigator.clipboard.readText()")
         assert re.fullmatch(r"[A-Za-z0-9_-]{43}", token)
@@ -119,7 +121,7 @@ def test_sign_in_enable_mcp_create_an_mcp_user_and_connect(live: str, tmp_path: 
         page.screenshot(path=shots / "5-mcp-user-token.png", full_page=True)
 
         nav.get_by_role("link", name="User Directory").click()
-        assert page.get_by_role("cell", name="claude@example.com").is_visible()
+        expect(page.get_by_role("cell", name="claude@example.com")).to_be_visible()
         page.set_viewport_size(PHONE)
         assert fits_the_screen(page)
         page.screenshot(path=shots / "6-user-directory-phone.png", full_page=True)

@@ -1,77 +1,53 @@
-"""The live check of a permission's filters in a real browser (headless Chromium, as in
-tests/oauth/test_browser.py, with JavaScript on): what permissions.js shows beneath a text
-area as it is typed. Each page is saved as a screenshot (in the test's folder, or
-``TESSERA_SCREENSHOTS``). Without Chromium or Playwright the test is skipped, except under
-``CI=true``."""
+"""The live check of a permission's filters in a real browser (headless Chromium, JavaScript
+on): what permissions.js shows beneath a text area as it is typed. Each page is saved as a
+screenshot (the test's folder, or ``TESSERA_SCREENSHOTS/permissions``)."""
 
 from __future__ import annotations
 
-import os
-import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-import uvicorn
+from starlette.applications import Starlette
 
 from admin_helpers import ADMIN_EMAIL, PASSWORD
+from browser_helpers import launch, playwright_or_skip, screenshots
+from live_app import serving_live
 from tessera.app import create_app
 from tessera.config import Settings
 from tessera.db import Database
 from tessera.db.system_tables import directus_policies
 
 pytestmark = pytest.mark.sqlite_only  # the script is the same on both databases
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 
 @pytest.fixture
 def live(admin_db: Database, admin_settings: Settings) -> Iterator[str]:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    base = f"http://127.0.0.1:{port}"
-    app = create_app(admin_settings.model_copy(update={"public_url": base}), admin_db)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            pytest.fail("uvicorn did not start")
-        time.sleep(0.02)
-    yield base
-    server.should_exit = True
-    thread.join(10)
+    def make(base: str) -> Starlette:
+        return create_app(admin_settings.model_copy(update={"public_url": base}), admin_db)
+
+    with serving_live(make) as base:
+        yield base
 
 
 def test_the_filters_are_checked_as_they_are_typed(live: str, admin_db: Database, tmp_path: Path):
-    try:
-        from playwright.sync_api import expect, sync_playwright
-    except ImportError:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail("Playwright is not installed (CI installs it)")
-        pytest.skip("Playwright is not installed")
-    if not Path(CHROMIUM).is_file():
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail("Chromium is not installed (CI installs it)")
-        pytest.skip("Chromium is not installed (apt-get install chromium)")
-    shots = Path(os.environ.get("TESSERA_SCREENSHOTS") or tmp_path / "screenshots")
-    shots.mkdir(parents=True, exist_ok=True)
+    sync_playwright = playwright_or_skip()
+    from playwright.sync_api import expect
+
+    shots = screenshots(tmp_path, "permissions")
     with admin_db.read() as conn:
         public = conn.execute(
             sa.select(directus_policies.c.id).where(directus_policies.c.name == "$t:public_label")
         ).scalar_one()
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        browser = launch(playwright)
         page = browser.new_page()
         page.goto(f"{live}/admin/login")
         page.get_by_label("Email").fill(ADMIN_EMAIL)
         page.get_by_label("Password").fill(PASSWORD)
         page.get_by_role("button", name="Sign in").click()
+        page.wait_for_url(f"{live}/admin")
         page.goto(f"{live}/admin/roles")
         page.screenshot(path=shots / "roles.png", full_page=True)
         page.goto(f"{live}/admin/policies/{public}/permissions/articles/update")
