@@ -144,7 +144,13 @@ class Deferred:
 
 
 def _serve(request: Request, body: bytes) -> Response | Deferred:
-    """Everything that touches the database, in one trip off the event loop."""
+    """Everything that touches the database, in one trip off the event loop, its reads in
+    one transaction (:meth:`~tessera.db.engine.Database.shared_reads`)."""
+    with request.app.state.db.shared_reads():
+        return _serve_shared(request, body)
+
+
+def _serve_shared(request: Request, body: bytes) -> Response | Deferred:
     state = request.app.state
     mcp = read_mcp_settings(state.db)
     if not mcp.enabled:
