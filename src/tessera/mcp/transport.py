@@ -130,11 +130,16 @@ def _workers(request: Request) -> anyio.CapacityLimiter:
     The work is Python holding the GIL most of the time: more threads than that only make
     them take turns at a higher cost (measured with bench/mcp_load.py at concurrency 8 on
     SQLite: 40 threads 299 req/s at 3.9 ms of CPU per call, 2 threads 416 at 2.6, 1 thread
-    546 at 1.85). With today's cheaper calls 2 threads still do best on SQLite (1 thread
-    745-881 req/s at 1.03-1.04 ms, 2 threads 928-1,010 at 0.94-0.97, in alternating runs on
-    a shared 2-core machine). On PostgreSQL, whose driver waits on the network without the
+    546 at 1.85). With today's cheaper calls it depends on the cores the threads get. On
+    a quiet 2-core machine, where the event loop and the workers run on different cores and
+    hand the GIL across them, 1 thread does best at c=8 (841-885 req/s at 1.13-1.20 ms of
+    CPU per call, against 717-742 at 1.47-1.52 for 2 threads); with the server pinned to
+    one core (``taskset -c 1``) 2 threads gave 1,049-1,082 at 0.92-0.95; on the same
+    machine loaded by other work 2 threads did better than 1 (928-1,010 against 745-881).
+    A second thread also keeps one slow call (a download, a flow, a lock wait) from holding
+    up every other; the default is 2. On PostgreSQL, whose driver waits on the network without the
     GIL, 1 thread gave 272-315 req/s, 2 gave 431-484, 4 gave 459-505 and 8 gave 422-463
-    (the database's own processes share the same two cores).
+    (loaded machine; the database's own processes share the same two cores).
     Streamed calls, which may wait for a client's answer, are not counted.
     """
     state = request.app.state
