@@ -22,6 +22,7 @@ from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.engine import make_url
 
+from tessera.db import shared_reads
 from tessera.errors import InvalidForeignKeyError
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
@@ -70,9 +71,38 @@ class Database:
 
     @contextlib.contextmanager
     def read(self) -> Iterator[Connection]:
-        """A connection in a read transaction (a consistent snapshot on both databases)."""
+        """A connection in a read transaction (a consistent snapshot on both databases).
+
+        Inside :meth:`shared_reads`, the scope's transaction when it may be shared.
+        """
+        shared = shared_reads.current.get()
+        if shared is not None and shared.engine is self.engine and shared.usable():
+            with shared.read() as conn:
+                yield conn
+            return
         with self.engine.connect() as conn, conn.begin():
             yield conn
+
+    @contextlib.contextmanager
+    def shared_reads(self) -> Iterator[None]:
+        """Let this thread's reads share one transaction until the block ends
+        (:mod:`tessera.db.shared_reads` says when they do not)."""
+        shared = shared_reads.SharedReads(self.engine)
+        token = shared_reads.current.set(shared)
+        try:
+            yield
+        finally:
+            shared_reads.current.reset(token)
+            shared.close()
+
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[None]:
+        shared = shared_reads.current.get()
+        if shared is None or shared.engine is not self.engine:
+            yield
+            return
+        with shared.writing():
+            yield
 
     @contextlib.contextmanager
     def write(self) -> Iterator[Connection]:
@@ -81,7 +111,7 @@ class Database:
         On SQLite the write lock is taken at BEGIN, so two writers queue on the busy
         timeout instead of failing with "database is locked" half-way through.
         """
-        with self.engine.connect() as conn:
+        with self._writing(), self.engine.connect() as conn:
             conn = conn.execution_options(tessera_write=True)
             with conn.begin():
                 yield conn
@@ -99,7 +129,7 @@ class Database:
             with self.write() as conn:
                 yield conn
             return
-        with self.engine.connect() as conn:
+        with self._writing(), self.engine.connect() as conn:
             raw = conn.connection.dbapi_connection
             assert raw is not None
             raw.execute("PRAGMA foreign_keys=OFF")  # on the driver: no SQLAlchemy autobegin

@@ -40,19 +40,20 @@ class McpSettings:
     system_prompt: str | None = None
 
 
+#: Built once, as every statement on a request's path (see :mod:`tessera.db.counters`).
+_SETTINGS = sa.select(
+    directus_settings.c.mcp_enabled,
+    directus_settings.c.mcp_allow_deletes,
+    directus_settings.c.mcp_prompts_collection,
+    directus_settings.c.mcp_system_prompt_enabled,
+    directus_settings.c.mcp_system_prompt,
+).limit(1)
+
+
 def read_mcp_settings(db: Database) -> McpSettings:
     """The project's MCP settings, read as the system (before anyone is authenticated)."""
-    s = directus_settings
     with db.read() as conn:
-        row = conn.execute(
-            sa.select(
-                s.c.mcp_enabled,
-                s.c.mcp_allow_deletes,
-                s.c.mcp_prompts_collection,
-                s.c.mcp_system_prompt_enabled,
-                s.c.mcp_system_prompt,
-            ).limit(1)
-        ).first()
+        row = conn.execute(_SETTINGS).first()
     if row is None:
         return McpSettings()
     return McpSettings(

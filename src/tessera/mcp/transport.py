@@ -18,10 +18,14 @@ this module                 1,645 / 1,595 / 5,945       1,717 / 1,612 / 3,408
 ==========================  ==========================  ==========================
 
 A second run on a busier machine gave the same order (CPU 2,620 and 3,121 µs against
-1,616 and 2,168). About 1.5 ms of each call is Tessera's own work (authentication
+1,616 and 2,168). About 1.5 ms of each call was then Tessera's own work (authentication
 ~0.6 ms, the items read ~0.45 ms, the settings and schema-version reads), so the SDK's
-transport costs about 0.8 ms per call more than this one: half as much again as all the
-rest. Hence our own layer.
+transport cost about 0.8 ms per call more than this one: half as much again as all the
+rest. Hence our own layer. Since then a request's reads share one transaction
+(:meth:`~tessera.db.engine.Database.shared_reads`), the statements every request runs
+are built once and plain reads keep their SELECT (:mod:`tessera.query.root_statements`):
+about 1 ms of CPU per call over HTTP on SQLite, everything included, so the SDK's
+transport would now nearly double it.
 
 This module keeps the SDK where it carries knowledge — the pydantic surfaces of every
 revision (:mod:`mcp_types.methods`: which methods exist at which revision, params
@@ -126,7 +130,17 @@ def _workers(request: Request) -> anyio.CapacityLimiter:
     The work is Python holding the GIL most of the time: more threads than that only make
     them take turns at a higher cost (measured with bench/mcp_load.py at concurrency 8 on
     SQLite: 40 threads 299 req/s at 3.9 ms of CPU per call, 2 threads 416 at 2.6, 1 thread
-    546 at 1.85). Streamed calls, which may wait for a client's answer, are not counted.
+    546 at 1.85). With today's cheaper calls it depends on the cores the threads get. On
+    a quiet 2-core machine, where the event loop and the workers run on different cores and
+    hand the GIL across them, 1 thread does best at c=8 (841-885 req/s at 1.13-1.20 ms of
+    CPU per call, against 717-742 at 1.47-1.52 for 2 threads); with the server pinned to
+    one core (``taskset -c 1``) 2 threads gave 1,049-1,082 at 0.92-0.95; on the same
+    machine loaded by other work 2 threads did better than 1 (928-1,010 against 745-881).
+    A second thread also keeps one slow call (a download, a flow, a lock wait) from holding
+    up every other; the default is 2. On PostgreSQL, whose driver waits on the network without the
+    GIL, 1 thread gave 272-315 req/s, 2 gave 431-484, 4 gave 459-505 and 8 gave 422-463
+    (loaded machine; the database's own processes share the same two cores).
+    Streamed calls, which may wait for a client's answer, are not counted.
     """
     state = request.app.state
     limiter = getattr(state, "mcp_workers", None)
@@ -144,7 +158,13 @@ class Deferred:
 
 
 def _serve(request: Request, body: bytes) -> Response | Deferred:
-    """Everything that touches the database, in one trip off the event loop."""
+    """Everything that touches the database, in one trip off the event loop, its reads in
+    one transaction (:meth:`~tessera.db.engine.Database.shared_reads`)."""
+    with request.app.state.db.shared_reads():
+        return _serve_shared(request, body)
+
+
+def _serve_shared(request: Request, body: bytes) -> Response | Deferred:
     state = request.app.state
     mcp = read_mcp_settings(state.db)
     if not mcp.enabled:

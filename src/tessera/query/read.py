@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import sqlalchemy as sa
@@ -27,12 +27,17 @@ from tessera.query.expressions import field_value, order_by, search_condition
 from tessera.query.filter_relations import Scope
 from tessera.query.filter_variables import Variables
 from tessera.query.model import Query, SortKey
+from tessera.query.root_statements import Root, RootStatements, plain
 from tessera.query.selection import Level, Nested, Value, select_fields
 from tessera.schema.overview import CollectionInfo, SchemaOverview
 from tessera.schema.values import CONCEALED
 
 #: The most keys one ``IN (...)`` carries.
 CHUNK = 5000
+#: The root SELECTs of plain reads, kept (:mod:`tessera.query.root_statements`).
+ROOT_STATEMENTS = RootStatements()
+#: The bound parameters of a root SELECT's limit and offset.
+_LIMIT, _OFFSET = "tessera_limit", "tessera_offset"
 
 
 @dataclass
@@ -71,6 +76,35 @@ class Reader:
         """The items ``query`` selects, shaped by its ``fields``."""
         if query.aggregate or query.group_by:
             raise InvalidQueryError("Use aggregate() for aggregate and groupBy queries")
+        level, statement, columns = self._root(info, query)
+        bounds = {}
+        if query.limit is not None:
+            bounds[_LIMIT] = query.limit
+        if query.offset:
+            bounds[_OFFSET] = query.offset
+        found = self.conn.execute(statement, bounds)
+        rows = [self._row(level, columns, values) for values in found]
+        self._fill(level, rows)
+        return [row.out for row in rows]
+
+    def _root(self, info: CollectionInfo, query: Query) -> Root:
+        """The root level, its SELECT (limit and offset bound) and its columns' names; kept
+        for plain reads (:mod:`tessera.query.root_statements`)."""
+        key = None
+        if plain(query, self.access, info.collection):
+            shape = replace(query, limit=None, offset=0, page=None)
+            key = (
+                self.dialect.name,
+                info.collection,
+                self.admin,
+                self.limit_default,
+                query.limit is not None,
+                bool(query.offset),
+                shape,
+            )
+            kept = ROOT_STATEMENTS.get(self.overview, self.access, key)
+            if kept is not None:
+                return kept
         level = select_fields(
             query,
             info,
@@ -85,12 +119,12 @@ class Reader:
         statement = statement.where(*self.conditions(compiler, scope, query))
         statement = statement.order_by(*self._order(compiler, scope, query.sort))
         if query.limit is not None:
-            statement = statement.limit(query.limit)
+            statement = statement.limit(sa.bindparam(_LIMIT, type_=sa.Integer()))
         if query.offset:
-            statement = statement.offset(query.offset)
-        rows = [self._row(level, columns, found) for found in self.conn.execute(statement)]
-        self._fill(level, rows)
-        return [row.out for row in rows]
+            statement = statement.offset(sa.bindparam(_OFFSET, type_=sa.Integer()))
+        if key is not None:
+            ROOT_STATEMENTS.put(self.overview, self.access, key, (level, statement, columns))
+        return level, statement, columns
 
     def conditions(
         self, compiler: FilterCompiler, scope: Scope, query: Query, *, filtered: bool = True

@@ -61,6 +61,16 @@ from tessera.services.rate_limit import Clock, FailureRun, SlidingWindow
 #: ``directus_settings.auth_login_attempts`` before the settings row exists (its default).
 DEFAULT_LOGIN_ATTEMPTS = 25
 TOKEN_REQUIRED = "The refresh token is required in either the payload or cookie"
+#: The caller behind a token, built once: every request runs one of them, and SQLAlchemy
+#: reuses a prebuilt statement's cache key (a statement built per call costs three times
+#: as much as the lookup).
+_CALLER = sa.select(directus_users.c.id, directus_users.c.status, directus_users.c.role)
+_USER_BY_TOKEN = _CALLER.where(
+    directus_users.c.token == sa.bindparam("key", type_=directus_users.c.token.type)
+)
+_USER_BY_ID = _CALLER.where(
+    directus_users.c.id == sa.bindparam("key", type_=directus_users.c.id.type)
+)
 
 
 @functools.cache
@@ -373,17 +383,13 @@ class AuthService:
         self, conn: Connection, token: str, claims: dict[str, Any] | None = None
     ) -> tuple[str, str | None]:
         """The active user behind ``token`` (a JWT when its ``claims`` are given), and role."""
-        users = directus_users
         if claims is not None:
             user = claims["id"]
             if "session" in claims and not _session_is_live(conn, claims["session"], user):
                 raise InvalidCredentialsError()
-            where = users.c.id == user
+            found = conn.execute(_USER_BY_ID, {"key": user}).first()
         else:
-            where = users.c.token == token
-        found = conn.execute(
-            sa.select(users.c.id, users.c.status, users.c.role).where(where)
-        ).first()
+            found = conn.execute(_USER_BY_TOKEN, {"key": token}).first()
         if found is None:
             if claims is not None:
                 raise InvalidTokenError()
