@@ -261,8 +261,9 @@ class Settings(BaseSettings):
     mcp_prompts_as_tools: bool = False
     #: The MCP conformance suite's fixture tools, resources and prompts: for its test only.
     mcp_test_fixtures: bool = False
-    #: How many /mcp requests do their work at once (Tessera's; see tessera.mcp.transport).
-    mcp_worker_threads: int = 2
+    #: How many /mcp requests do their work at once (Tessera's; see tessera.mcp.transport);
+    #: unset: 1 on SQLite, 2 on PostgreSQL.
+    mcp_worker_threads: int | None = None
     #: Tessera as an OAuth 2.1 authorization server for /mcp (the admin also turns on
     #: ``mcp_oauth_enabled``); DCR and CIMD each need their setting as well.
     mcp_oauth_enabled: bool = False
@@ -331,8 +332,8 @@ class Settings(BaseSettings):
 
     @field_validator("mcp_worker_threads")
     @classmethod
-    def _workers(cls, value: int) -> int:
-        if value < 1:
+    def _workers(cls, value: int | None) -> int | None:
+        if value is not None and value < 1:
             raise ValueError("must be at least 1")
         return value
 

@@ -313,3 +313,15 @@ async def test_mcp_work_takes_turns_as_mcp_worker_threads_says(mcp_db, fixture_s
     assert [answer.status_code for answer in answers] == [200, 200, 200]
     assert app.state.mcp_workers.total_tokens == 1
     assert took >= 0.3
+
+
+async def test_mcp_worker_threads_default_to_one_on_sqlite_and_two_on_postgresql(
+    mcp_db, fixture_settings
+):
+    app = create_app(fixture_settings, mcp_db)
+    body = {"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {}}
+    sent = {"Authorization": f"Bearer {ADMIN}", "Accept": "application/json"}
+    async with serving(app) as http:
+        listed = await http.post("http://127.0.0.1:8055/mcp", json=body, headers=sent)
+    assert listed.status_code == 200
+    assert app.state.mcp_workers.total_tokens == (1 if mcp_db.is_sqlite else 2)

@@ -137,15 +137,18 @@ def _workers(request: Request) -> anyio.CapacityLimiter:
     one core (``taskset -c 1``) 2 threads gave 1,049-1,082 at 0.92-0.95; on the same
     machine loaded by other work 2 threads did better than 1 (928-1,010 against 745-881).
     A second thread also keeps one slow call (a download, a flow, a lock wait) from holding
-    up every other; the default is 2. On PostgreSQL, whose driver waits on the network without the
-    GIL, 1 thread gave 272-315 req/s, 2 gave 431-484, 4 gave 459-505 and 8 gave 422-463
-    (loaded machine; the database's own processes share the same two cores).
+    up every other. On PostgreSQL, whose driver waits on the network without the GIL, 1
+    thread gave 272-315 req/s, 2 gave 431-484, 4 gave 459-505 and 8 gave 422-463 (loaded
+    machine; the database's own processes share the same two cores). Hence the default when
+    the setting is unset: 1 on SQLite, where the work is all Python and a second thread
+    mostly costs GIL hand-offs, and 2 on PostgreSQL.
     Streamed calls, which may wait for a client's answer, are not counted.
     """
     state = request.app.state
     limiter = getattr(state, "mcp_workers", None)
     if limiter is None:
-        limiter = state.mcp_workers = anyio.CapacityLimiter(state.settings.mcp_worker_threads)
+        threads = state.settings.mcp_worker_threads or (1 if state.db.is_sqlite else 2)
+        limiter = state.mcp_workers = anyio.CapacityLimiter(threads)
     return limiter
 
 
