@@ -39,21 +39,21 @@ is this user's). The ratios the MCP issue sets are printed last: throughput at
 concurrency 8 at least 3x the reference's, p50 at concurrency 1 at most 0.4x its p50,
 0 errors, RSS under 200 MB. Nothing is asserted.
 
-Latest figures (2 cores, AMD EPYC, Python 3.11.7, SQLite 3.40.1, uvloop + httptools; load
-average 4-8 from other work, so Directus ran slower than its quiet 196/225/259 req/s;
-Tessera answers 10 rows, Directus its 5; wrk used at most 3 % of a core):
+Latest figures (2026-11-26; 2 cores, AMD EPYC, Python 3.11.7, SQLite 3.40.1, uvloop +
+httptools; a quiet machine, load average 1.0-1.3; ``MCP_WORKER_THREADS`` unset, so 1 on
+SQLite; Tessera answers 10 rows, Directus its 5; wrk used at most 4 % of a core):
 
 ====  ==============================  ==============================
 c     Tessera req/s, p50/p99 ms, RSS  Directus req/s, p50/p99 ms, RSS
 ====  ==============================  ==============================
-1     364, 1.99 / 34.8, 114 MB        80, 10.67 / 52.3, 657 MB
-8     472, 15.0 / 51.7, 114 MB        99, 73.5 / 387, 658 MB
-32    354, 84.2 / 287, 116 MB         158, 176 / 388, 660 MB
+1     942, 0.99 / 1.95, 122 MB        247, 3.48 / 11.6, 642 MB
+8     838, 9.15 / 13.8, 122 MB        249, 30.7 / 60.6, 642 MB
+32    806, 37.0 / 50.7, 122 MB        262, 116 / 176, 642 MB
 ====  ==============================  ==============================
 
-c=8 throughput 4.8x Directus's, c=1 p50 0.19x, 0 errors, RSS 116 MB: every target met in
-that run (an earlier one gave 3.9x and 0.42x). With ``--server-loop asyncio``: 299/381/387
-req/s, 3.0x at c=8 -- hence uvloop and httptools are dependencies. See README "Benchmarks".
+c=8 throughput 3.4x Directus's, c=1 p50 0.28x, 0 errors, RSS 122 MB: every target met.
+With 2 worker threads the same machine gave 2.8x at c=8 (see README "Benchmarks"); on
+PostgreSQL (``--database-url``, 2 workers) 474 req/s at c=8, 1.9x.
 """
 
 from __future__ import annotations
