@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import uuid
 
 import pytest
 import sqlalchemy as sa
@@ -223,3 +224,27 @@ async def test_an_editor_sees_only_themself_and_may_not_change_others(person: Pe
     )
     assert made.status_code == 403
     assert user_row(admin_db, "sneaky@example.com") is None
+
+
+async def test_long_lists_come_in_pages_that_keep_the_search(admin: Person, admin_db):
+    with admin_db.write() as conn:
+        conn.execute(
+            sa.insert(directus_users),
+            [
+                {"id": str(uuid.uuid4()), "email": f"bulk{n:02}@example.com", "status": "active"}
+                for n in range(30)
+            ],
+        )
+    first = await admin.get("/admin/users", search="bulk")
+    words = text_of(first.text)
+    assert "30 users matching “bulk”." in words
+    assert "Page 1 of 2" in words
+    assert "bulk24@example.com" in words
+    assert "bulk25@example.com" not in words
+    assert 'href="/admin/users?search=bulk&amp;page=2" rel="next"' in first.text
+    second = await admin.get("/admin/users", search="bulk", page="2")
+    words = text_of(second.text)
+    assert "bulk25@example.com" in words
+    assert 'href="/admin/users?search=bulk&amp;page=1" rel="prev"' in second.text
+    assert 'rel="next"' not in second.text
+    assert (await admin.get("/admin/users", page="not a number")).status_code == 200

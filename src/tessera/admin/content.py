@@ -10,12 +10,18 @@ from __future__ import annotations
 
 import json
 from typing import Any
-from urllib.parse import urlencode
 
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from tessera.admin.views import Visit, admin_page, readable, readable_fields
+from tessera.admin.views import (
+    Visit,
+    admin_page,
+    paging,
+    readable,
+    readable_fields,
+    search_and_page,
+)
 from tessera.errors import ForbiddenError
 from tessera.schema.overview import CollectionInfo
 
@@ -79,12 +85,7 @@ def items(visit: Visit) -> Response:
     if (info.meta or {}).get("singleton"):
         item = visit.items().read_singleton(info.collection, {"fields": fields})
         return _item_page(visit, info, fields, item)
-    params = visit.request.query_params
-    search = params.get("search", "").strip()
-    try:
-        page = max(1, int(params.get("page", "1")))
-    except ValueError:
-        page = 1
+    search, page = search_and_page(visit)
     columns = fields[:COLUMNS]
     query: dict[str, Any] = {
         "fields": columns,
@@ -98,12 +99,6 @@ def items(visit: Visit) -> Response:
         query["search"] = search
     found = visit.items().read_by_query(info.collection, query)
     total = (found.meta or {}).get("filter_count", len(found.data))
-    pages = max(1, -(-total // PAGE_SIZE))
-
-    def link(number: int) -> str:
-        params = {"search": search, "page": number} if search else {"page": number}
-        return f"{PATH}/{info.collection}?{urlencode(params)}"
-
     return visit.render(
         "content_items.html",
         section=PATH,
@@ -114,12 +109,7 @@ def items(visit: Visit) -> Response:
             (row.get(info.primary), [shown(row.get(name)) for name in columns])
             for row in found.data
         ],
-        search=search,
-        total=total,
-        page=page,
-        pages=pages,
-        previous=link(page - 1) if page > 1 else None,
-        next=link(page + 1) if page < pages else None,
+        **paging(f"{PATH}/{info.collection}", search, page, total, PAGE_SIZE),
     )
 
 

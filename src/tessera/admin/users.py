@@ -12,14 +12,20 @@ field they are about.
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlencode
 
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from tessera.admin.client_configs import client_configs
 from tessera.admin.home import mcp_url
-from tessera.admin.views import Visit, admin_page, field_errors, readable_fields
+from tessera.admin.views import (
+    Visit,
+    admin_page,
+    field_errors,
+    paging,
+    readable_fields,
+    search_and_page,
+)
 from tessera.errors import TesseraError
 from tessera.services.server import mcp_switched_on
 from tessera.services.users import USER_STATUSES, new_static_token
@@ -61,12 +67,7 @@ def _payload(visit: Visit, *, creating: bool) -> dict[str, Any]:
 
 @admin_page
 def directory(visit: Visit) -> Response:
-    params = visit.request.query_params
-    search = params.get("search", "").strip()
-    try:
-        page = max(1, int(params.get("page", "1")))
-    except ValueError:
-        page = 1
+    search, page = search_and_page(visit)
     query: dict[str, Any] = {
         "fields": readable_fields(visit, USERS, LIST_FIELDS),
         "sort": ["email"],
@@ -78,22 +79,11 @@ def directory(visit: Visit) -> Response:
         query["search"] = search
     found = visit.items().read_by_query(USERS, query)
     total = (found.meta or {}).get("filter_count", len(found.data))
-    pages = max(1, -(-total // PAGE_SIZE))
-
-    def link(number: int) -> str:
-        params = {"search": search, "page": number} if search else {"page": number}
-        return f"{PATH}?{urlencode(params)}"
-
     return visit.render(
         "users.html",
         section=PATH,
         users=found.data,
-        search=search,
-        total=total,
-        page=page,
-        pages=pages,
-        previous=link(page - 1) if page > 1 else None,
-        next=link(page + 1) if page < pages else None,
+        **paging(PATH, search, page, total, PAGE_SIZE),
     )
 
 

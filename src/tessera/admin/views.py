@@ -211,6 +211,35 @@ def _visit(function: Page, request: Request, multi: FormData | None) -> Response
         return visit.render("refused.html", exc.status, title="Not done", message=exc.message)
 
 
+def search_and_page(visit: Visit) -> tuple[str, int]:
+    """A list page's ``?search=`` text and ``?page=`` number (1 when missing or not one)."""
+    params = visit.request.query_params
+    try:
+        page = max(1, int(params.get("page", "1")))
+    except ValueError:
+        page = 1
+    return params.get("search", "").strip(), page
+
+
+def paging(path: str, search: str, page: int, total: int, size: int) -> dict[str, Any]:
+    """What a list page's pager shows: the page, how many, and links to either side that
+    keep the search."""
+    pages = max(1, -(-total // size))
+
+    def link(number: int) -> str:
+        params = {"search": search, "page": number} if search else {"page": number}
+        return f"{path}?{urlencode(params)}"
+
+    return {
+        "search": search,
+        "total": total,
+        "page": page,
+        "pages": pages,
+        "previous": link(page - 1) if page > 1 else None,
+        "next": link(page + 1) if page < pages else None,
+    }
+
+
 def field_errors(exc: TesseraError) -> dict[str, str]:
     """A service's refusal as messages by field (``_`` for one about no field)."""
     entries = exc.to_dicts() if isinstance(exc, FailedValidationError) else [exc.to_dict()]
